@@ -1,0 +1,33 @@
+// Public entry of siren-pinn/siren: networks, their initialisation and the model file format.
+
+export {
+  ACTIVATIONS,
+  type Activation,
+  activate,
+  hasVanishingSecondDerivatives,
+  isActivation,
+  type LayerActivation,
+  RELU_SECOND_DERIVATIVE_NOTE,
+} from "./activation.js";
+export { createInputMap, type DomainBox, type InputMap, validateDomain } from "./domain.js";
+export {
+  type BiasInit,
+  glorotUniformBound,
+  type HiddenOmega,
+  heUniformBound,
+  type InitSettings,
+  type LayerPlan,
+  layerPlan,
+  sirenFirstLayerBound,
+  sirenHiddenBound,
+  uniformBiasBound,
+} from "./init.js";
+export { createMlp, Mlp, type MlpLayer, type ParamEntry } from "./mlp.js";
+export {
+  DEFAULT_HIDDEN_OMEGA,
+  DEFAULT_OMEGA0,
+  type MlpOptions,
+  type ResolvedMlpOptions,
+  resolveMlpOptions,
+} from "./options.js";
+export { Random } from "./random.js";
