@@ -24,6 +24,17 @@ export {
 } from "./init.js";
 export { createMlp, Mlp, type MlpLayer, type ParamEntry } from "./mlp.js";
 export {
+  type JsonValue,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelFile,
+  ModelFileError,
+  type ModelMetadata,
+  parseModel,
+  parseModelFile,
+  serializeModel,
+} from "./model-file.js";
+export {
   DEFAULT_HIDDEN_OMEGA,
   DEFAULT_OMEGA0,
   type MlpOptions,
