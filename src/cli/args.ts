@@ -1,0 +1,277 @@
+// Command-line parsing for `siren-pinn`: commands, options and their validation.
+
+import { parseArgs } from "node:util";
+import { COLLOCATION_SAMPLINGS, type CollocationSampling } from "../pinn/collocation.js";
+import type { JetPath } from "../pinn/loss.js";
+import { PROBLEM_NAMES, PROBLEMS } from "../pinn/problems/index.js";
+import { ACTIVATIONS, type Activation } from "../siren/index.js";
+
+/** A command line the CLI cannot run; the CLI prints the message and exits with code 2. */
+export class UsageError extends RangeError {
+  override name = "UsageError";
+}
+
+/** The commands of `siren-pinn`. */
+export const COMMANDS = ["problems", "train", "compare", "help"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** Options shared by `train` and `compare`, after validation. */
+export interface RunArguments {
+  problem: string;
+  parameters: Record<string, number>;
+  activation?: Activation;
+  omega0?: number;
+  hiddenOmega?: "one" | "omega0";
+  hidden?: number[];
+  steps?: number;
+  lbfgs?: number;
+  lr?: number;
+  points?: number;
+  sampling?: CollocationSampling;
+  seed: number;
+  path: JetPath;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+  /** compare only: extra SIREN runs, one per ω0. */
+  sweepOmega0: number[];
+}
+
+export type ParsedCommand =
+  | { command: "help" }
+  | { command: "problems"; json: boolean }
+  | ({ command: "train" } & RunArguments)
+  | ({ command: "compare" } & RunArguments);
+
+const OPTIONS = {
+  activation: { type: "string" },
+  omega0: { type: "string" },
+  "hidden-omega": { type: "string" },
+  hidden: { type: "string" },
+  steps: { type: "string" },
+  lbfgs: { type: "string" },
+  lr: { type: "string" },
+  points: { type: "string" },
+  sampling: { type: "string" },
+  seed: { type: "string" },
+  path: { type: "string" },
+  param: { type: "string", multiple: true },
+  "sweep-omega0": { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Options each command accepts (besides --help). */
+const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
+  problems: ["json"],
+  train: [
+    "activation",
+    "omega0",
+    "hidden-omega",
+    "hidden",
+    "steps",
+    "lbfgs",
+    "lr",
+    "points",
+    "sampling",
+    "seed",
+    "path",
+    "param",
+    "out",
+    "json",
+    "quiet",
+  ],
+  compare: [
+    "omega0",
+    "hidden-omega",
+    "hidden",
+    "steps",
+    "lbfgs",
+    "lr",
+    "points",
+    "sampling",
+    "seed",
+    "path",
+    "param",
+    "sweep-omega0",
+    "out",
+    "json",
+    "quiet",
+  ],
+};
+
+/** Parses the arguments after `siren-pinn`; throws UsageError naming what is invalid and the valid choices. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: typeof OPTIONS;
+      allowPositionals: true;
+      strict: true;
+      args: string[];
+    }>
+  >;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error, argv));
+  }
+  const { values, positionals } = parsed;
+
+  const command = positionals[0];
+  if (command === undefined || command === "help" || values.help === true)
+    return { command: "help" };
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)}; valid commands: ${COMMANDS.join(", ")}`,
+    );
+  }
+  const name = command as Exclude<Command, "help">;
+
+  for (const key of Object.keys(values)) {
+    if (key !== "help" && !ACCEPTED[name].includes(key)) {
+      throw new UsageError(
+        `${name}: option --${key} does not apply to this command; valid options: ${ACCEPTED[name].map((option) => `--${option}`).join(", ")}`,
+      );
+    }
+  }
+
+  if (name === "problems") {
+    if (positionals.length > 1)
+      throw new UsageError(`problems: unexpected argument ${JSON.stringify(positionals[1])}`);
+    return { command: "problems", json: values.json === true };
+  }
+
+  if (positionals.length < 2) {
+    throw new UsageError(
+      `${name}: missing problem name; valid problems: ${PROBLEM_NAMES.join(", ")}`,
+    );
+  }
+  if (positionals.length > 2) {
+    throw new UsageError(
+      `${name}: unexpected argument ${JSON.stringify(positionals[2])}; give one problem name`,
+    );
+  }
+  return { command: name, ...runArguments(name, positionals[1], values) } as ParsedCommand;
+}
+
+type Values = Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
+
+function runArguments(command: string, problem: string, values: Values): RunArguments {
+  if (!PROBLEM_NAMES.includes(problem)) {
+    throw new UsageError(
+      `${command}: unknown problem ${JSON.stringify(problem)}; valid problems: ${PROBLEM_NAMES.join(", ")}`,
+    );
+  }
+  const text = (key: keyof typeof OPTIONS): string | undefined => values[key] as string | undefined;
+
+  return {
+    problem,
+    parameters: problemParameters(problem, (values.param as string[] | undefined) ?? []),
+    activation: choice("--activation", text("activation"), ACTIVATIONS),
+    omega0: positiveNumber("--omega0", text("omega0")),
+    hiddenOmega: choice("--hidden-omega", text("hidden-omega"), ["one", "omega0"] as const),
+    hidden: widths(text("hidden")),
+    steps: integer("--steps", text("steps"), 0),
+    lbfgs: integer("--lbfgs", text("lbfgs"), 0),
+    lr: positiveNumber("--lr", text("lr")),
+    points: integer("--points", text("points"), 1),
+    sampling: choice("--sampling", text("sampling"), COLLOCATION_SAMPLINGS),
+    seed: integer("--seed", text("seed"), 0) ?? 0,
+    path: choice("--path", text("path"), ["fused", "generic"] as const) ?? "fused",
+    out: text("out"),
+    json: values.json === true,
+    quiet: values.quiet === true,
+    sweepOmega0: list("--sweep-omega0", text("sweep-omega0")) ?? [],
+  };
+}
+
+function describeParseError(error: unknown, argv: readonly string[]): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']+)'/.exec(message)?.[1] ?? argv.find((arg) => arg.startsWith("-")) ?? "?";
+    return `unknown option ${option}; valid options: ${Object.keys(OPTIONS)
+      .map((key) => `--${key}`)
+      .join(", ")}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return `invalid option value: ${message}`;
+  }
+  return message;
+}
+
+function choice<T extends string>(
+  option: string,
+  value: string | undefined,
+  valid: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(valid as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `invalid value ${JSON.stringify(value)} for ${option}; valid values: ${valid.join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+function number(option: string, value: string): number {
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isFinite(parsed)) {
+    throw new UsageError(
+      `invalid value ${JSON.stringify(value)} for ${option}; expected a finite number`,
+    );
+  }
+  return parsed;
+}
+
+function positiveNumber(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = number(option, value);
+  if (!(parsed > 0))
+    throw new UsageError(
+      `invalid value ${JSON.stringify(value)} for ${option}; expected a number > 0`,
+    );
+  return parsed;
+}
+
+function integer(option: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = number(option, value);
+  if (!(Number.isSafeInteger(parsed) && parsed >= min)) {
+    throw new UsageError(
+      `invalid value ${JSON.stringify(value)} for ${option}; expected an integer >= ${min}`,
+    );
+  }
+  return parsed;
+}
+
+function widths(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(",").map((part) => {
+    const parsed = integer("--hidden", part, 1);
+    return parsed as number;
+  });
+}
+
+function list(option: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(",").map((part) => positiveNumber(option, part) as number);
+}
+
+function problemParameters(problem: string, entries: readonly string[]): Record<string, number> {
+  const entry = PROBLEMS.find((candidate) => candidate.name === problem);
+  const valid = Object.keys(entry?.parameters ?? {});
+  const parameters: Record<string, number> = {};
+  for (const text of entries) {
+    const [key, value] = text.split("=", 2);
+    if (value === undefined || !valid.includes(key)) {
+      throw new UsageError(
+        `invalid --param ${JSON.stringify(text)} for ${problem}; expected NAME=VALUE with NAME one of: ${valid.length > 0 ? valid.join(", ") : "(this problem has no parameters)"}`,
+      );
+    }
+    parameters[key] = number(`--param ${key}`, value);
+  }
+  return parameters;
+}

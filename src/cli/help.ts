@@ -1,0 +1,36 @@
+// Usage text of the `siren-pinn` command.
+
+/** Printed by `siren-pinn help` and `siren-pinn --help`. */
+export const HELP = `siren-pinn: physics-informed neural networks with exact derivatives
+
+Usage:
+  siren-pinn problems [--json]
+  siren-pinn train <problem> [options]
+  siren-pinn compare <problem> [options] [--sweep-omega0 1,3,10,30]
+  siren-pinn help
+
+Commands:
+  problems   list the shipped problems, their parameters and default ω0
+  train      train one network and report its accuracy against the exact solution
+  compare    train SIREN, tanh and ReLU networks with the same budget and seed
+
+Options (train and compare; unset values come from the problem's defaults):
+  --activation sine|tanh|relu   hidden activation (train only; default sine)
+  --omega0 N                    frequency of the first sine layer
+  --hidden-omega one|omega0     ω of the later sine layers (default one)
+  --hidden 64,64,64             hidden layer widths
+  --steps N                     Adam updates
+  --lbfgs N                     L-BFGS iterations after Adam (0 skips the phase)
+  --lr X                        Adam learning rate
+  --points N                    interior collocation points
+  --sampling grid|uniform|latin-hypercube  placement of the collocation points (default grid)
+  --seed N                      seed of the weights and points (default 0)
+  --path fused|generic          jet implementation (default fused)
+  --param NAME=VALUE            a problem parameter, e.g. --param k=12 for oscillator-k
+  --sweep-omega0 A,B,...        compare only: one extra SIREN run per ω0
+  --out DIR                     write results.json, the models and SVG plots into DIR
+  --json                        print the results as JSON on stdout (progress goes to stderr)
+  --quiet                       print no progress
+
+Exit codes: 0 success, 1 a run failed (e.g. its loss became NaN), 2 invalid command line.
+`;

@@ -1,0 +1,224 @@
+// The `siren-pinn` commands: problems, train and compare.
+
+import { NonFiniteLossError } from "../pinn/errors.js";
+import type { Problem } from "../pinn/problem.js";
+import { getProblem, PROBLEMS } from "../pinn/problems/index.js";
+import { resolveTrainOptions, type TrainOptions, type TrainResult, train } from "../pinn/train.js";
+import { hasVanishingSecondDerivatives, RELU_SECOND_DERIVATIVE_NOTE } from "../siren/index.js";
+import { parseCommandLine, type RunArguments, UsageError } from "./args.js";
+import { HELP } from "./help.js";
+import { writeCompareOutputs, writeFailedRun, writeTrainOutputs } from "./output.js";
+import { createProgressReporter, formatSeconds, type OutputStream } from "./progress.js";
+import { type RunRecord, runRecord } from "./record.js";
+import { formatError, formatTable } from "./table.js";
+
+/** The streams the CLI writes to. */
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+}
+
+/** Exit code of a usage error: unknown command, problem, option or value. */
+export const EXIT_USAGE = 2;
+/** Exit code of a run that failed, e.g. a loss that became NaN. */
+export const EXIT_FAILURE = 1;
+
+/** Runs the command line `argv` (without the program name) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const parsed = parseCommandLine(argv);
+    switch (parsed.command) {
+      case "help":
+        io.stdout.write(HELP);
+        return 0;
+      case "problems":
+        listProblems(io, parsed.json);
+        return 0;
+      case "train":
+        return await trainCommand(parsed, io);
+      case "compare":
+        return await compareCommand(parsed, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`siren-pinn: ${error.message}\nRun "siren-pinn help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`siren-pinn: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function listProblems(io: CliIo, json: boolean): void {
+  const entries = PROBLEMS.map((entry) => {
+    const problem = entry.create();
+    return {
+      name: entry.name,
+      summary: entry.summary,
+      parameters: entry.parameters,
+      defaults: problem.defaults ?? {},
+    };
+  });
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ problems: entries }, null, 2)}\n`);
+    return;
+  }
+  const rows = entries.map((entry) => [
+    entry.name,
+    entry.summary,
+    Object.entries(entry.parameters)
+      .map(([name, parameter]) => `${name}=${parameter.default}`)
+      .join(" ") || "-",
+    entry.defaults.omega0 === undefined ? "-" : String(entry.defaults.omega0),
+  ]);
+  io.stdout.write(`${formatTable(["problem", "equation", "parameters", "default ω0"], rows)}\n`);
+}
+
+function trainOptions(args: RunArguments): TrainOptions {
+  return {
+    activation: args.activation,
+    omega0: args.omega0,
+    hiddenOmega: args.hiddenOmega,
+    hidden: args.hidden,
+    steps: args.steps,
+    lbfgs: args.lbfgs,
+    lr: args.lr,
+    points: args.points,
+    sampling: args.sampling,
+    seed: args.seed,
+    path: args.path,
+  };
+}
+
+/** Progress goes to stdout, except with --json, where stdout carries only the JSON. */
+function progressStream(args: RunArguments, io: CliIo): OutputStream {
+  return args.json ? io.stderr : io.stdout;
+}
+
+/** The explanation printed when a ReLU network meets a residual with second derivatives. */
+export function reluNote(problem: Problem, activation: string): string | null {
+  if (activation !== "relu" || problem.order < 2) return null;
+  if (!hasVanishingSecondDerivatives("relu")) return null;
+  return `${problem.name} reads second derivatives, and for ReLU networks u'' ≡ 0 almost everywhere, so the PDE term carries no information. ${RELU_SECOND_DERIVATIVE_NOTE}`;
+}
+
+interface PlannedRun {
+  label: string;
+  options: TrainOptions;
+}
+
+async function runOne(
+  problem: Problem,
+  planned: PlannedRun,
+  args: RunArguments,
+  io: CliIo,
+): Promise<{ result: TrainResult | null; record: RunRecord; failure: NonFiniteLossError | null }> {
+  const reporter = createProgressReporter(progressStream(args, io), planned.label, args.quiet);
+  const settings = resolveTrainOptions(problem, planned.options);
+  try {
+    const result = train(problem, {
+      ...planned.options,
+      onProgress: (progress) => reporter.update(progress),
+    });
+    const record = runRecord(planned.label, result);
+    reporter.finish(
+      `done in ${formatSeconds(result.seconds)}: relative L2 ${formatError(record.relativeL2)}, max error ${formatError(record.maxError)}`,
+    );
+    return { result, record, failure: null };
+  } catch (error) {
+    if (!(error instanceof NonFiniteLossError)) throw error;
+    reporter.finish(`stopped: ${error.message}`);
+    const record: RunRecord = {
+      label: planned.label,
+      activation: settings.activation,
+      omega0: settings.activation === "sine" ? settings.omega0 : null,
+      relativeL2: null,
+      maxError: null,
+      finalLoss: null,
+      residualRms: null,
+      steps: error.step,
+      seconds: 0,
+      error: error.message,
+    };
+    return { result: null, record, failure: error };
+  }
+}
+
+async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
+  const problem = getProblem(args.problem, args.parameters);
+  const options = trainOptions(args);
+  const settings = resolveTrainOptions(problem, options);
+  const label = settings.activation === "sine" ? `sine ω0=${settings.omega0}` : settings.activation;
+  const note = reluNote(problem, settings.activation);
+
+  const { result, record, failure } = await runOne(problem, { label, options }, args, io);
+  if (args.out !== undefined) {
+    if (result !== null) await writeTrainOutputs(args.out, problem, result, record);
+    if (failure !== null) await writeFailedRun(args.out, problem, failure, record);
+  }
+
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ problem: problem.name, run: record, note }, null, 2)}\n`);
+  } else {
+    io.stdout.write(`${formatRuns([record])}\n`);
+    if (note !== null) io.stdout.write(`\nNote: ${note}\n`);
+  }
+  if (failure !== null) {
+    io.stderr.write(`siren-pinn: ${failure.message}\n`);
+    return EXIT_FAILURE;
+  }
+  return 0;
+}
+
+async function compareCommand(args: RunArguments, io: CliIo): Promise<number> {
+  const problem = getProblem(args.problem, args.parameters);
+  const base = trainOptions(args);
+  const sineOmega = resolveTrainOptions(problem, { ...base, activation: "sine" }).omega0;
+  const planned: PlannedRun[] = [
+    { label: `sine ω0=${sineOmega}`, options: { ...base, activation: "sine" } },
+    { label: "tanh", options: { ...base, activation: "tanh" } },
+    { label: "relu", options: { ...base, activation: "relu" } },
+    ...args.sweepOmega0.map((omega0) => ({
+      label: `sine ω0=${omega0}`,
+      options: { ...base, activation: "sine" as const, omega0 },
+    })),
+  ];
+
+  const results: TrainResult[] = [];
+  const records: RunRecord[] = [];
+  let failed = false;
+  for (const run of planned) {
+    const outcome = await runOne(problem, run, args, io);
+    records.push(outcome.record);
+    if (outcome.result !== null) results.push(outcome.result);
+    if (outcome.failure !== null) failed = true;
+  }
+
+  const note = reluNote(problem, "relu");
+  if (args.out !== undefined) await writeCompareOutputs(args.out, problem, results, records, note);
+
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ problem: problem.name, runs: records, note }, null, 2)}\n`);
+  } else {
+    io.stdout.write(`\n${problem.name}: ${problem.description ?? ""}\n${formatRuns(records)}\n`);
+    if (note !== null) io.stdout.write(`\nNote (relu): ${note}\n`);
+  }
+  return failed ? EXIT_FAILURE : 0;
+}
+
+function formatRuns(records: readonly RunRecord[]): string {
+  const rows = records.map((record) => [
+    record.activation,
+    record.omega0 === null ? "-" : String(record.omega0),
+    formatError(record.relativeL2),
+    formatError(record.maxError),
+    formatError(record.finalLoss),
+    formatError(record.residualRms),
+    String(record.steps),
+    `${record.seconds.toFixed(1)}s`,
+  ]);
+  return formatTable(
+    ["activation", "ω0", "relative L2", "max error", "final loss", "residual RMS", "steps", "time"],
+    rows,
+  );
+}

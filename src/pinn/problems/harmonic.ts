@@ -1,0 +1,22 @@
+// u'' + u = 0 on [0, 2π] with u(0) = 0, u'(0) = 1; the exact solution is sin x.
+
+import { add } from "../../tape/index.js";
+import { definePde, type Problem } from "../problem.js";
+
+/** The harmonic oscillator as an initial value problem in x. */
+export function harmonic(): Problem {
+  return definePde({
+    name: "harmonic",
+    description: "u'' + u = 0 on [0, 2π], u(0) = 0, u'(0) = 1; exact u = sin x",
+    coordinates: ["x"],
+    domain: [[0, 2 * Math.PI]],
+    partials: ["xx"],
+    residual: ({ u, u_xx }) => add(u_xx, u),
+    conditions: [
+      { kind: "initial", value: 0 },
+      { kind: "initial-slope", value: 1 },
+    ],
+    exact: ([x]) => Math.sin(x),
+    defaults: { omega0: 3, hidden: [64, 64, 64], points: 256, steps: 3000, lbfgs: 500, lr: 1e-3 },
+  });
+}

@@ -1,0 +1,34 @@
+// −u'' = f on [−1, 1] with u(±1) = 0 and a two-scale exact solution sin(πx) + 0.1 sin(8πx).
+
+import { add, neg, scale, sin } from "../../tape/index.js";
+import { definePde, type Problem } from "../problem.js";
+
+/** Amplitude of the fine scale sin(8πx). */
+const FINE_AMPLITUDE = 0.1;
+/** Frequency factor of the fine scale. */
+const FINE_FREQUENCY = 8;
+
+/** Poisson's equation in 1-d with a coarse and a fine scale in the solution. */
+export function poisson1d(): Problem {
+  const pi = Math.PI;
+  const fine = FINE_FREQUENCY * pi;
+
+  return definePde({
+    name: "poisson-1d",
+    description: "−u'' = f on [−1, 1], u(±1) = 0; exact u = sin(πx) + 0.1 sin(8πx)",
+    coordinates: ["x"],
+    domain: [[-1, 1]],
+    partials: ["xx"],
+    // f = −u_exact'' = π² sin(πx) + 0.1 (8π)² sin(8πx), so the residual is −u'' − f.
+    residual: ({ u_xx, x }) => {
+      const f = add(
+        scale(sin(scale(x, pi)), pi * pi),
+        scale(sin(scale(x, fine)), FINE_AMPLITUDE * fine * fine),
+      );
+      return neg(add(u_xx, f));
+    },
+    conditions: [{ kind: "dirichlet", on: [{ x: -1 }, { x: 1 }], value: 0 }],
+    exact: ([x]) => Math.sin(pi * x) + FINE_AMPLITUDE * Math.sin(fine * x),
+    defaults: { omega0: 30, hidden: [64, 64, 64], points: 512, steps: 3000, lbfgs: 500, lr: 1e-3 },
+  });
+}

@@ -1,0 +1,29 @@
+// −Δu = 2π² sin(πx) sin(πy) on [0, 1]² with u = 0 on the boundary; exact u = sin(πx) sin(πy).
+
+import { add, mul, scale, sin } from "../../tape/index.js";
+import { definePde, type Problem } from "../problem.js";
+
+/** Poisson's equation on the unit square. */
+export function poisson2d(): Problem {
+  const pi = Math.PI;
+
+  return definePde({
+    name: "poisson-2d",
+    description:
+      "−Δu = 2π² sin(πx) sin(πy) on [0, 1]², u = 0 on the boundary; exact u = sin(πx) sin(πy)",
+    coordinates: ["x", "y"],
+    domain: [
+      [0, 1],
+      [0, 1],
+    ],
+    partials: ["laplacian"],
+    // Residual −Δu − f written as −(Δu + f).
+    residual: ({ laplacian, x, y }) => {
+      const f = scale(mul(sin(scale(x, pi)), sin(scale(y, pi))), 2 * pi * pi);
+      return scale(add(laplacian, f), -1);
+    },
+    conditions: [{ kind: "dirichlet", on: "boundary", value: 0, points: 64 }],
+    exact: ([x, y]) => Math.sin(pi * x) * Math.sin(pi * y),
+    defaults: { omega0: 3, hidden: [64, 64, 64], points: 1024, steps: 3000, lbfgs: 500, lr: 1e-3 },
+  });
+}

@@ -1,0 +1,154 @@
+// The siren-pinn command run in-process: usage errors exit with code 2, small runs print tables and JSON.
+
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EXIT_USAGE, runCli } from "../src/cli/run.js";
+
+/** Runs the CLI with captured output. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+/** A budget that trains in well under a second on the generic path. */
+const SMALL = [
+  "--steps",
+  "5",
+  "--lbfgs",
+  "2",
+  "--points",
+  "16",
+  "--hidden",
+  "8,8",
+  "--path",
+  "generic",
+  "--quiet",
+];
+
+describe("usage errors", () => {
+  it("unknown problem lists the valid ones", async () => {
+    const { code, stderr } = await cli("train", "nope");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(
+      /unknown problem "nope"; valid problems: harmonic, oscillator-k, poisson-1d, poisson-2d, heat, wave/,
+    );
+  });
+
+  it("unknown option lists the valid ones", async () => {
+    const { code, stderr } = await cli("train", "harmonic", "--speed", "3");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/unknown option --speed; valid options: .*--activation/);
+  });
+
+  it("bad value names the option", async () => {
+    const { code, stderr } = await cli("train", "harmonic", "--activation", "gelu");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/invalid value "gelu" for --activation; valid values: sine, tanh, relu/);
+  });
+
+  it("bad number names the option", async () => {
+    const { code, stderr } = await cli("train", "harmonic", "--steps", "ten");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/invalid value "ten" for --steps/);
+  });
+
+  it("unknown command lists the commands", async () => {
+    const { code, stderr } = await cli("fit", "harmonic");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/unknown command "fit"; valid commands: problems, train, compare, help/);
+  });
+
+  it("option of another command is rejected", async () => {
+    const { code, stderr } = await cli("compare", "harmonic", "--activation", "tanh");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/option --activation does not apply/);
+  });
+
+  it("unknown problem parameter lists the valid ones", async () => {
+    const { code, stderr } = await cli("train", "oscillator-k", "--param", "q=3");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/NAME one of: k/);
+  });
+});
+
+describe("commands", () => {
+  it("problems lists every problem", async () => {
+    const { code, stdout } = await cli("problems");
+    expect(code).toBe(0);
+    for (const name of ["harmonic", "oscillator-k", "poisson-1d", "poisson-2d", "heat", "wave"]) {
+      expect(stdout).toContain(name);
+    }
+  });
+
+  it("train prints JSON", async () => {
+    const { code, stdout } = await cli("train", "harmonic", ...SMALL, "--json");
+    expect(code).toBe(0);
+    const parsed = JSON.parse(stdout);
+    expect(parsed.problem).toBe("harmonic");
+    expect(parsed.run.activation).toBe("sine");
+    expect(parsed.run.relativeL2).toBeGreaterThan(0);
+  });
+
+  it("compare prints every run and explains ReLU", async () => {
+    const { code, stdout } = await cli(
+      "compare",
+      "harmonic",
+      ...SMALL,
+      "--sweep-omega0",
+      "1,10",
+      "--json",
+    );
+    expect(code).toBe(0);
+    const parsed = JSON.parse(stdout);
+    expect(
+      parsed.runs.map(
+        (run: { activation: string; omega0: number | null }) => `${run.activation}:${run.omega0}`,
+      ),
+    ).toEqual(["sine:3", "tanh:null", "relu:null", "sine:1", "sine:10"]);
+    for (const run of parsed.runs) {
+      expect(Object.keys(run)).toEqual(
+        expect.arrayContaining([
+          "activation",
+          "omega0",
+          "relativeL2",
+          "maxError",
+          "finalLoss",
+          "steps",
+          "seconds",
+        ]),
+      );
+    }
+    expect(parsed.note).toMatch(/u'' ≡ 0/);
+  });
+
+  it("compare writes its outputs", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "siren-pinn-cli-"));
+    try {
+      const { code, stdout } = await cli("compare", "harmonic", ...SMALL, "--out", folder);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/relative L2/);
+      expect(stdout).toMatch(/u'' ≡ 0/);
+      const files = await readdir(folder);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          "results.json",
+          "sine-omega0-3.model.json",
+          "tanh.model.json",
+          "relu.model.json",
+        ]),
+      );
+      expect(files.some((file) => file.endsWith(".tmp"))).toBe(false);
+      const results = JSON.parse(await readFile(path.join(folder, "results.json"), "utf8"));
+      expect(results.runs).toHaveLength(3);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
