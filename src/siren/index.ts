@@ -10,6 +10,7 @@ export {
   RELU_SECOND_DERIVATIVE_NOTE,
 } from "./activation.js";
 export { createInputMap, type DomainBox, type InputMap, validateDomain } from "./domain.js";
+export { evaluateScalar } from "./forward-scalar.js";
 export {
   type BiasInit,
   glorotUniformBound,
@@ -22,7 +23,9 @@ export {
   sirenHiddenBound,
   uniformBiasBound,
 } from "./init.js";
-export { createMlp, Mlp, type MlpLayer, type ParamEntry } from "./mlp.js";
+export { fusedJet } from "./jet-fused.js";
+export { genericJet } from "./jet-generic.js";
+export { createMlp, type JetPath, Mlp, type MlpLayer, type ParamEntry } from "./mlp.js";
 export {
   type JsonValue,
   MODEL_FORMAT,
@@ -41,4 +44,5 @@ export {
   type ResolvedMlpOptions,
   resolveMlpOptions,
 } from "./options.js";
+export { flatGradient, type LayerTensors, registerParams } from "./params-on-tape.js";
 export { Random } from "./random.js";

@@ -1,10 +1,24 @@
 // A multilayer perceptron whose weights and biases live in one flat Float64Array.
 
+import type { JetSpec } from "../dual/batch-spec.js";
+import type { Scalar } from "../dual/scalar.js";
+import type { TapeJet } from "../tape/jet.js";
+import type { Tape } from "../tape/tape.js";
 import { activate, type LayerActivation } from "./activation.js";
 import { createInputMap, type InputMap } from "./domain.js";
+import { evaluateScalar } from "./forward-scalar.js";
 import { layerPlan } from "./init.js";
+import { fusedJet } from "./jet-fused.js";
+import { genericJet } from "./jet-generic.js";
 import { type MlpOptions, type ResolvedMlpOptions, resolveMlpOptions } from "./options.js";
+import { type LayerTensors, registerParams } from "./params-on-tape.js";
 import { Random } from "./random.js";
+
+/**
+ * How `Mlp.jet` computes a jet: "fused" runs each layer as one tape op on preallocated
+ * buffers (the fast path), "generic" composes the tape's jet ops (the reference path).
+ */
+export type JetPath = "fused" | "generic";
 
 /** One affine layer y = act(ω(W a + b)). W and b are views into `Mlp.params`. */
 export interface MlpLayer {
@@ -154,6 +168,15 @@ export class Mlp {
   }
 
   /**
+   * Evaluates the network at one point whose coordinates may be AD values (Dual, HyperDual,
+   * nested), with src/dual's generic ops: the slow reference for the jet paths. `params`
+   * optionally replaces `this.params` in the same flat order, for derivatives in parameter space.
+   */
+  evaluateScalar(point: readonly Scalar[], params?: readonly Scalar[]): Scalar[] {
+    return evaluateScalar(this, point, params);
+  }
+
+  /**
    * Evaluates the network at N points stored row-major in `points` (length N·inputs) and
    * returns the outputs row-major (length N·outputs).
    */
@@ -171,6 +194,33 @@ export class Mlp {
       result.set(this.forward(xhat), p * this.outputs);
     }
     return result;
+  }
+
+  /**
+   * Returns the jet (value and the input partials `spec` asks for) of the output at N points,
+   * row-major in `points` (N·inputs raw coordinates), recorded on `tape`. Each coefficient is
+   * an [N, outputs] tensor, and partials are with respect to the raw inputs.
+   */
+  jet(tape: Tape, points: Float64Array, spec: JetSpec, path: JetPath = "fused"): TapeJet {
+    if (spec.dim !== this.inputs) {
+      throw new RangeError(
+        `Mlp.jet: spec.dim must equal the number of inputs (${this.inputs}), received ${spec.dim}`,
+      );
+    }
+    if (path === "fused") {
+      return fusedJet(this, tape, points, spec);
+    }
+    if (path === "generic") {
+      return genericJet(this, tape, points, spec);
+    }
+    throw new TypeError(
+      `Mlp.jet: path must be "fused" or "generic", received ${JSON.stringify(path)}`,
+    );
+  }
+
+  /** Registers every parameter on `tape` by name ("layer0.W", "layer0.b", ...) and returns the leaves. */
+  paramTensors(tape: Tape): LayerTensors[] {
+    return registerParams(this, tape);
   }
 
   private forward(xhat: Float64Array): Float64Array {
