@@ -13,8 +13,8 @@ import { directionNumbers, SOBOL_BITS, SOBOL_MAX_DIMENSION } from "./sobol-direc
 export interface SobolOptions {
   /**
    * Generator or seed for a random digital shift: each coordinate's 32 bits are XORed with one
-   * random word, which keeps the net structure and makes each point uniform on the 2^-32 grid. Without it the
-   * plain sequence is returned, starting at the corner (lo, ..., lo).
+   * random word. The shift keeps the net structure and makes each point uniform on the 2^-32
+   * grid. Without it the plain sequence is returned, starting at the corner (lo, ..., lo).
    */
   random?: RandomSource;
   /** Number of leading points of the sequence to skip (default 0). */
