@@ -1,0 +1,86 @@
+// Public entry of siren-pinn/verify: derivative, gradient and residual checks and fast-check arbitraries.
+
+export {
+  finiteDouble,
+  type Interval,
+  type MlpArbitraryOptions,
+  mlp,
+  mlpOptions,
+  pointInBox,
+  pointsInBox,
+  randomUnitVector,
+  unitDirection,
+} from "./arbitraries.js";
+export {
+  type CentralDifference,
+  type CentralDifferenceOptions,
+  centralDifference,
+  DEFAULT_EVALUATION_ROUNDINGS,
+  defaultStep,
+  differenceTolerance,
+  MAX_DIFFERENCE_ORDER,
+  type Stencil,
+  stencil,
+  TRUNCATION_SAFETY,
+} from "./central-difference.js";
+export {
+  assertDerivatives,
+  checkDerivatives,
+  type DerivativeCheckOptions,
+  type DerivativeReport,
+  type ScalarFunction,
+} from "./check-derivatives.js";
+export {
+  assertGradient,
+  checkGradient,
+  type GradientCheckOptions,
+  type GradientParam,
+  type GradientReport,
+  type ScalarLoss,
+  type TapeLoss,
+} from "./check-gradient.js";
+export {
+  assertPartials,
+  checkPartials,
+  hyperDualPartials,
+  type PartialCheckOptions,
+  type PartialReport,
+  type PartialValues,
+  type PointFunction,
+} from "./check-partials.js";
+export {
+  assertResidual,
+  checkResidual,
+  type Disagreement,
+  formatDisagreements,
+  type JetProvider,
+  pathRoundings,
+  type ResidualCheckOptions,
+  type ResidualReport,
+  samplePoints,
+} from "./check-residual.js";
+export {
+  allPass,
+  assertReport,
+  type Comparison,
+  compare,
+  formatReport,
+  type Report,
+  VerificationError,
+} from "./report.js";
+export {
+  agrees,
+  applyOverride,
+  closedFormTolerance,
+  DEFAULT_AD_ROUNDINGS,
+  formatNumber,
+  relativeError,
+  type Tolerance,
+  type ToleranceOverride,
+  UNIT_ROUNDOFF,
+} from "./tolerance.js";
+export {
+  runVerifyCommand,
+  type VerifyCommandOptions,
+  type VerifyCommandResult,
+} from "./verify-command.js";
