@@ -187,7 +187,7 @@ describe("BatchJet unary rules vs closed forms", () => {
           fc.double({ min: 0.5, max: 30, noNaN: true }),
           (raw, scale, omega) => {
             const values = raw.length % 2 === 0 ? raw : raw.slice(1);
-            // log and sqrt are checked on (0.1, 3.1]: their domain without the singular point.
+            // log and sqrt are checked on x̂ in [0.025, 6.2], inside their domain and away from 0.
             const points = Float64Array.from(values, (x) =>
               positiveDomain.has(op) ? Math.abs(x) + 0.1 : x,
             );

@@ -3,7 +3,7 @@
 /**
  * The partial derivatives a jet carries with respect to the input point x ∈ R^dim.
  * `first` lists directions i for ∂/∂x_i, `second` lists pairs (i, j) for ∂²/∂x_i∂x_j, and
- * `laplacian` asks for Σ_i ∂²/∂x_i² over all `dim` directions as one stream.
+ * `laplacian` requests Σ_i ∂²/∂x_i² over all `dim` directions as one stream.
  */
 export interface JetSpec {
   dim: number;
