@@ -84,6 +84,39 @@ export class TapeJet {
   }
 }
 
+// Tensors known to be zero everywhere: the second partials and Laplacian of the seed and every
+// linear image of them. Rules skip products with them, which saves work in the first layer and
+// keeps an infinite f'(z) from meeting a zero z_ij (Infinity · 0 = NaN) where the true term is 0.
+const knownZeros = new WeakSet<Tensor>();
+
+function zeroTensor(tape: Tape, shape: readonly number[]): Tensor {
+  const size = shape.reduce((p, n) => p * n, 1);
+  const zero = tape.constant(new Float64Array(size), shape);
+  knownZeros.add(zero);
+  return zero;
+}
+
+/** Returns whether `t` is a jet coefficient known to be zero (so rules may skip it). */
+export function isKnownZero(t: Tensor): boolean {
+  return knownZeros.has(t);
+}
+
+/** Returns the sum of the terms that are not null, or a known zero of `shape` if all are null. */
+function sumTerms(tape: Tape, shape: readonly number[], terms: (Tensor | null)[]): Tensor {
+  let total: Tensor | null = null;
+  for (const term of terms) {
+    if (term === null) continue;
+    total = total === null ? term : add(total, term);
+  }
+  return total ?? zeroTensor(tape, shape);
+}
+
+/** Returns a·b, or null when either factor is a known zero. */
+function product(a: Tensor, b: Tensor | number): Tensor | null {
+  if (knownZeros.has(a) || (typeof b !== "number" && knownZeros.has(b))) return null;
+  return typeof b === "number" ? scale(a, b) : mul(a, b);
+}
+
 /** A jet, or something constant in x (a tensor broadcastable to the jet's value, or a number). */
 export type JetOperand = TapeJet | Tensor | number;
 
@@ -134,7 +167,7 @@ export function seedJet(
   }
 
   // The input map is affine, so all its second partials are zero; one constant serves them all.
-  const zero = tape.constant(new Float64Array(points.length), [count, dim]);
+  const zero = zeroTensor(tape, [count, dim]);
   const second = new Map<string, Tensor>();
   for (const [i, j] of closed.second) second.set(secondKey(i, j), zero);
   return new TapeJet(closed, value, first, second, closed.laplacian ? zero : null);
@@ -183,27 +216,28 @@ export function jetUnary(
   f1: Tensor,
   f2: Tensor | number | null,
 ): TapeJet {
+  const tape = f0.tape;
   const first = new Map<number, Tensor>();
   for (const [i, zi] of jet.first) first.set(i, mul(f1, zi));
 
   const second = new Map<string, Tensor>();
   for (const [i, j] of jet.spec.second) {
     const key = secondKey(i, j);
-    const linear = mul(f1, jet.second.get(key) as Tensor);
-    if (f2 === null) {
-      second.set(key, linear);
-      continue;
+    const linear = product(jet.second.get(key) as Tensor, f1);
+    let curvature: Tensor | null = null;
+    if (f2 !== null) {
+      const zi = jet.partial(i);
+      const zj = jet.partial(j);
+      curvature = product(i === j ? square(zi) : mul(zi, zj), f2);
     }
-    const zi = jet.first.get(i) as Tensor;
-    const zj = jet.first.get(j) as Tensor;
-    const product = i === j ? square(zi) : mul(zi, zj);
-    second.set(key, add(linear, times(f2, product)));
+    second.set(key, sumTerms(tape, f0.shape, [linear, curvature]));
   }
 
   let laplacian: Tensor | null = null;
   if (jet.laplacian !== null) {
-    laplacian = mul(f1, jet.laplacian);
-    if (f2 !== null) laplacian = add(laplacian, times(f2, sumOfSquares(jet)));
+    const linear = product(jet.laplacian, f1);
+    const curvature = f2 === null ? null : product(sumOfSquares(jet), f2);
+    laplacian = sumTerms(tape, f0.shape, [linear, curvature]);
   }
   return new TapeJet(jet.spec, f0, first, second, laplacian);
 }
@@ -316,41 +350,49 @@ export function jetMul(a: JetOperand, b: JetOperand): TapeJet {
     return mapLinear(a, scaled(a.value), scaled);
   }
   checkSameSpec("jetMul", a, b);
+  const value = mul(a.value, b.value);
+  const tape = value.tape;
 
   const first = new Map<number, Tensor>();
   for (const [i, ai] of a.first) {
-    first.set(i, add(mul(ai, b.value), mul(a.value, b.first.get(i) as Tensor)));
+    first.set(i, add(mul(ai, b.value), mul(a.value, b.partial(i))));
   }
 
   const second = new Map<string, Tensor>();
   for (const [i, j] of a.spec.second) {
     const key = secondKey(i, j);
-    const outer = add(mul(a.partial(i), b.partial(j)), mul(a.partial(j), b.partial(i)));
-    const ends = add(
-      mul(a.second.get(key) as Tensor, b.value),
-      mul(a.value, b.second.get(key) as Tensor),
-    );
-    second.set(key, add(ends, outer));
+    const terms = [
+      product(a.second.get(key) as Tensor, b.value),
+      product(b.second.get(key) as Tensor, a.value),
+      mul(a.partial(i), b.partial(j)),
+      mul(a.partial(j), b.partial(i)),
+    ];
+    second.set(key, sumTerms(tape, value.shape, terms));
   }
 
   let laplacian: Tensor | null = null;
   if (a.laplacian !== null && b.laplacian !== null) {
-    let cross: Tensor | null = null;
-    for (let i = 0; i < a.spec.dim; i++) {
-      const term = mul(a.partial(i), b.partial(i));
-      cross = cross === null ? term : add(cross, term);
-    }
-    const ends = add(mul(a.laplacian, b.value), mul(a.value, b.laplacian));
-    laplacian = add(ends, scale(cross as Tensor, 2));
+    const cross: (Tensor | null)[] = [];
+    for (let i = 0; i < a.spec.dim; i++) cross.push(mul(a.partial(i), b.partial(i)));
+    const terms = [
+      product(a.laplacian, b.value),
+      product(b.laplacian, a.value),
+      scale(sumTerms(tape, value.shape, cross), 2),
+    ];
+    laplacian = sumTerms(tape, value.shape, terms);
   }
-  return new TapeJet(a.spec, mul(a.value, b.value), first, second, laplacian);
+  return new TapeJet(a.spec, value, first, second, laplacian);
 }
 
 function combineLinear(op: string, a: JetOperand, b: JetOperand, sign: 1 | -1): TapeJet {
   const signed = (t: Tensor): Tensor => (sign === 1 ? t : neg(t));
   if (a instanceof TapeJet && b instanceof TapeJet) {
     checkSameSpec(op, a, b);
-    const combine = sign === 1 ? add : sub;
+    const combine = (x: Tensor, y: Tensor): Tensor => {
+      if (knownZeros.has(y)) return x;
+      if (knownZeros.has(x)) return signed(y);
+      return sign === 1 ? add(x, y) : sub(x, y);
+    };
     const first = new Map<number, Tensor>();
     for (const [i, ai] of a.first) first.set(i, combine(ai, b.first.get(i) as Tensor));
     const second = new Map<string, Tensor>();
@@ -373,11 +415,18 @@ function combineLinear(op: string, a: JetOperand, b: JetOperand, sign: 1 | -1): 
 
 /** Builds a jet whose value is `value` and whose partials are `map` of the input's partials. */
 function mapLinear(jet: TapeJet, value: Tensor, map: (t: Tensor) => Tensor): TapeJet {
+  // A linear map sends zero to zero; every coefficient has the value's shape.
+  let zero: Tensor | null = null;
+  const apply = (t: Tensor): Tensor => {
+    if (!knownZeros.has(t)) return map(t);
+    zero ??= zeroTensor(value.tape, value.shape);
+    return zero;
+  };
   const first = new Map<number, Tensor>();
-  for (const [i, t] of jet.first) first.set(i, map(t));
+  for (const [i, t] of jet.first) first.set(i, apply(t));
   const second = new Map<string, Tensor>();
-  for (const [key, t] of jet.second) second.set(key, map(t));
-  const laplacian = jet.laplacian === null ? null : map(jet.laplacian);
+  for (const [key, t] of jet.second) second.set(key, apply(t));
+  const laplacian = jet.laplacian === null ? null : apply(jet.laplacian);
   return new TapeJet(jet.spec, value, first, second, laplacian);
 }
 
@@ -389,10 +438,6 @@ function sumOfSquares(jet: TapeJet): Tensor {
     total = total === null ? term : add(total, term);
   }
   return total as Tensor;
-}
-
-function times(factor: Tensor | number, t: Tensor): Tensor {
-  return typeof factor === "number" ? scale(t, factor) : mul(factor, t);
 }
 
 function checkAffine(
