@@ -14,12 +14,31 @@ import {
   seedBatchJet,
 } from "../src/dual/batch-jet.js";
 import { JetLayout, type JetSpec, normalizeSpec } from "../src/dual/batch-spec.js";
+import {
+  add,
+  exp,
+  gradient,
+  hessian,
+  laplacian,
+  mul,
+  primal,
+  type Scalar,
+  sigmoid,
+  sin,
+  tanh,
+} from "../src/dual/index.js";
 
 // Closed forms on the seeded input: both sides evaluate the same x̂ and a handful of library
 // calls and products, so they differ by a few ulps of the terms involved, measured against
 // their scale |f| + |f'| + |f''| times the seed factors. Cancellation inside a closed form
 // (1 − tanh², 1 − 2σ) costs absolute accuracy only, so 1e-12 of that scale is ample.
 const CLOSED_FORM_TOLERANCE = 1e-12;
+
+// BatchJet and the HyperDual reference apply the same chain rule with the sums of each affine
+// map in other orders. Three layers of at most 5 terms, with ω <= 4 amplifying each layer's
+// rounding at most 4 times per derivative order, keep the difference below 1e-13 of the
+// largest partial of the same order; 1e-12 leaves a margin of 10.
+const HYPERDUAL_TOLERANCE = 1e-12;
 
 // Central differences with step H: truncation H²|f'''|/6 and rounding eps|f|/H. The networks
 // below have ω <= 4 and weights in [−1, 1] over widths <= 5, so |f'''| stays below about 1e4
@@ -381,6 +400,77 @@ describe("BatchJet network vs central differences", () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+/** Evaluates the same network on scalars: the HyperDual reference. */
+function scalarNetwork(network: Network, x: Scalar[]): Scalar {
+  const activation = (z: Scalar): Scalar => {
+    if (network.op === "sine") return sin(z);
+    if (network.op === "tanh") return tanh(z);
+    if (network.op === "sigmoid") return sigmoid(z);
+    return exp(z);
+  };
+  const sizes = [network.dim, ...network.widths, 1];
+  let activations = x;
+  for (let layer = 0; layer < 3; layer++) {
+    const inputs = sizes[layer];
+    const next: Scalar[] = [];
+    for (let o = 0; o < sizes[layer + 1]; o++) {
+      let z: Scalar = network.biases[layer][o];
+      for (let i = 0; i < inputs; i++) {
+        z = add(z, mul(network.weights[layer][o * inputs + i], activations[i]));
+      }
+      if (layer === 0) next.push(sin(mul(network.omega, z)));
+      else if (layer === 1) next.push(activation(z));
+      else next.push(z);
+    }
+    activations = next;
+  }
+  return activations[0];
+}
+
+describe("BatchJet network vs HyperDual", () => {
+  it("matches gradient, hessian and laplacian", () => {
+    const coordinates = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+      minLength: 12,
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(
+        networkArbitrary,
+        coordinates,
+        fc.integer({ min: 1, max: 4 }),
+        (network, raw, n) => {
+          const dim = network.dim;
+          const pairs: [number, number][] = [];
+          for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) pairs.push([i, j]);
+          const spec: JetSpec = { dim, first: [], second: pairs, laplacian: true };
+          const points = Float64Array.from(raw.slice(0, n * dim));
+          const jet = evaluateJet(network, points, spec);
+
+          for (let p = 0; p < n; p++) {
+            const x = Array.from(points.subarray(p * dim, (p + 1) * dim));
+            const f = (point: Scalar[]) => scalarNetwork(network, point);
+            const grad = gradient(f, x).map(primal);
+            const hess = hessian(f, x).map((row) => row.map(primal));
+            const lap = primal(laplacian(f, x));
+            const firstScale = Math.max(1, ...grad.map(Math.abs));
+            const secondScale = Math.max(1, ...hess.flat().map(Math.abs));
+
+            expectClose(jet.value()[p], primal(f(x)), HYPERDUAL_TOLERANCE, 1);
+            for (let i = 0; i < dim; i++) {
+              expectClose(jet.first(i)[p], grad[i], HYPERDUAL_TOLERANCE, firstScale);
+              for (let j = i; j < dim; j++) {
+                expectClose(jet.second(i, j)[p], hess[i][j], HYPERDUAL_TOLERANCE, secondScale);
+              }
+            }
+            expectClose(jet.laplacian()[p], lap, HYPERDUAL_TOLERANCE, dim * secondScale);
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -225,8 +225,9 @@ const derivativeRules: Record<
   relu(z, d0, d1, d2) {
     for (let e = 0; e < z.length; e++) {
       const x = z[e];
-      d0[e] = x > 0 ? x : Number.isNaN(x) ? x : 0;
-      d1[e] = x > 0 ? 1 : Number.isNaN(x) ? x : 0;
+      // Math.max returns NaN for NaN, where x > 0 ? x : 0 would hide it.
+      d0[e] = Math.max(x, 0);
+      d1[e] = Number.isNaN(x) ? x : x > 0 ? 1 : 0;
       d2[e] = 0;
     }
   },
