@@ -75,8 +75,8 @@ describe("input map", () => {
   it("gives the fixture's scale factor", () => {
     const { lb, ub } = heat22.inputs.normalisation!;
     const factor = heat22.expected.second_derivative_scale_factor!;
-    // The fixture maps [lb, ub] onto [0, 1] (slope 1/(ub − lb)); this library maps it onto
-    // [−1, 1], twice the slope, so u_xx picks up 4 times the fixture's factor.
+    // The fixture maps [lb, ub] onto [0, 1] with slope 1/(ub − lb). This library maps it
+    // onto [−1, 1] with twice the slope, so u_xx picks up 4 times the fixture's factor.
     const ours = createInputMap(1, [[lb, ub]]);
     expect(ours.scale[0]! ** 2).toBe(4 * factor);
     // A box twice as wide has the fixture's slope.

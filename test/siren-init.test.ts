@@ -17,8 +17,8 @@ import sirenCases from "./fixtures/siren-cases.json" with { type: "json" };
 
 const EPS = 2 ** -52;
 
-// sqrt(6/n) and the division by ω0 round once each (half an ulp each), so the computed
-// bound is within 1 ulp of the correctly rounded reference; allow 2.
+// sqrt(6/n) and the division by ω0 round once each, by half an ulp each. The computed
+// bound is then within 1 ulp of the correctly rounded reference, and the test allows 2.
 const BOUND_ULPS = 2;
 
 // One neuron a·sin(ω0(w x + b)): 3 roundings in the argument, sin's own error (1 ulp),

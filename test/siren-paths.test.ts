@@ -119,7 +119,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-/** The scalar path's coefficients in the [N, outputs] layout of a TapeJet. */
+/** Computes the scalar path's coefficients in the [N, outputs] layout of a TapeJet. */
 function referenceJet(model: Mlp, points: Float64Array, spec: JetSpec) {
   const d = model.inputs;
   const m = model.outputs;
@@ -182,7 +182,7 @@ function tapeGradient(
   return { loss: value, gradient: flatGradient(model, tape.backward(loss)) };
 }
 
-/** The same loss on the scalar path with parameters θ + ε v (Dual), returning L and dL/dε. */
+/** Computes the same loss on the scalar path with parameters θ + ε v (Dual): L and dL/dε. */
 function scalarDirectional(model: Mlp, points: Float64Array, direction: Float64Array) {
   const tag = newTag();
   const theta = Array.from(model.params, (value, k) => new Dual(value, direction[k]!, tag));

@@ -61,6 +61,8 @@ function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: num
     model.cache.set(key, sets);
   }
 
+  // NOTE: a tape dropped without backward or release keeps its set busy for good. After
+  // MAX_CACHED_SETS such tapes, every call builds fresh workspaces.
   let set = sets.find((candidate) => candidate.owner === null || candidate.owner.released);
   if (set === undefined) {
     set = buildWorkspaces(model, layout, count);

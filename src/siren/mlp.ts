@@ -15,7 +15,7 @@ import { type LayerTensors, registerParams } from "./params-on-tape.js";
 import { Random } from "./random.js";
 
 /**
- * How `Mlp.jet` computes a jet: "fused" runs each layer as one tape op on preallocated
+ * Computation path of `Mlp.jet`: "fused" runs each layer as one tape op on preallocated
  * buffers (the fast path), "generic" composes the tape's jet ops (the reference path).
  */
 export type JetPath = "fused" | "generic";
@@ -197,7 +197,7 @@ export class Mlp {
   }
 
   /**
-   * Returns the jet (value and the input partials `spec` asks for) of the output at N points,
+   * Returns the jet (value and the input partials that `spec` requests) of the output at N points,
    * row-major in `points` (N·inputs raw coordinates), recorded on `tape`. Each coefficient is
    * an [N, outputs] tensor, and partials are with respect to the raw inputs.
    */
