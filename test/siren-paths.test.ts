@@ -281,6 +281,32 @@ describe("jet paths agree with the scalar reference", () => {
     );
   });
 
+  it("on a two-input network at the box corner", () => {
+    // Regression: this shrunk counterexample once gave a NaN reference, because the
+    // HyperDual seeds of the two coordinates had different tags.
+    const a: Architecture = {
+      inputs: 2,
+      hidden: [1],
+      outputs: 1,
+      activation: "sine",
+      omega0: 1,
+      hiddenOmega: "omega0",
+      seed: 0,
+      domain: [
+        [0, 0.1],
+        [0, 0.1],
+      ],
+    };
+    const model = buildModel(a);
+    const points = new Float64Array([0, 0]);
+    const spec = fullSpec(2);
+    const reference = referenceJet(model, points, spec);
+    expect(reference.laplacian[0]).not.toBeNaN();
+    for (const path of PATHS) {
+      compareJets(model.jet(new Tape(), points, spec, path), reference, path);
+    }
+  });
+
   it("on the loss gradient (dot-product test)", () => {
     // ⟨∂L/∂θ, v⟩ is a sum of as many terms as parameters; its rounding is eps times
     // Σ|g_k v_k|, and each g_k carries the path error above, so the bound scales with that sum.

@@ -40,8 +40,8 @@ export interface ResolvedMlpOptions {
 
 /**
  * Default ω0, the value of the SIREN paper (Sitzmann et al. 2020). It suits a solution with
- * about ω0/π half-periods across the normalised domain [−1, 1]; smoother solutions train
- * better with a smaller ω0.
+ * up to about ω0/π half-periods across the normalised domain [−1, 1]. A smoother solution
+ * may train better with a smaller ω0, so set it per problem.
  */
 export const DEFAULT_OMEGA0 = 30;
 
