@@ -12,6 +12,12 @@ export {
 export { createInputMap, type DomainBox, type InputMap, validateDomain } from "./domain.js";
 export { evaluateScalar } from "./forward-scalar.js";
 export {
+  FusedLayerWorkspace,
+  fusedLayerBackward,
+  fusedLayerForward,
+  fusedLayerOp,
+} from "./fused.js";
+export {
   type BiasInit,
   glorotUniformBound,
   type HiddenOmega,
