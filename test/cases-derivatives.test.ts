@@ -140,14 +140,14 @@ describe("PC-01 nested closure sum", () => {
 describe("POW-05 power rule at zero base", () => {
   const { expected, inputs } = fixture("POW-05");
 
-  it("d/dx x^2 = 0, d/dx x^0 = 0, d2/dx2 x^1 = 0 at 0 in every kind", () => {
+  it("x^2, x^0 and x^1 at 0 in every kind", () => {
     expect(expected["d/dx x^2"]).toBe(0);
     expectAllKinds((x) => pow(x, 2), 0, [0, 0, 2], 0);
     expectAllKinds((x) => pow(x, 0), 0, [1, 0, 0], 0);
     expectAllKinds((x) => pow(x, 1), 0, [0, 1, 0], 0);
   });
 
-  it("k-th derivative of x^n at 0 is n! if k == n, else 0", () => {
+  it("x^n derivatives at 0 to order 10", () => {
     let factorial = 1;
     for (let n = 0; n <= 8; n++) {
       factorial *= Math.max(n, 1);
@@ -191,7 +191,7 @@ describe("POW-05 power rule at zero base", () => {
     }
   });
 
-  it("d/db a^b at (0, 1) is 0 and at (2, 1) is 2 ln 2", () => {
+  it("d/db a^b at (0, 1) and (2, 1)", () => {
     const { a, b } = inputs.pytorch27134 as { a: number[]; b: number };
     const want = expected["d/db a^b"] as number[];
     for (let i = 0; i < a.length; i++) {
@@ -358,7 +358,7 @@ describe("SIN-13 sine at large arguments and high omega", () => {
     expectClose(third, taylor[3], ULPS);
   });
 
-  it("d/dx sin x = cos x at 1000, 1e6 and 1e8 in every kind", () => {
+  it("sin' at 1000, 1e6 and 1e8", () => {
     const xs = inputs.large_x as number[];
     const names = ["cos(1000)", "cos(1e6)", "cos(1e8)"];
     xs.forEach((x, i) => {
@@ -470,7 +470,7 @@ describe("HEAT-22 derivative order and input scaling", () => {
     expect(h[1][0]).toBe(h[0][1]);
   });
 
-  it("normalised input xh = (x - lb)/(ub - lb) scales u_xx by 1/(ub - lb)²", () => {
+  it("input normalisation scales u_xx by 1/(ub - lb)²", () => {
     const { lb, ub } = inputs.normalisation as { lb: number; ub: number };
     const v = (xh: Scalar) => sin(mul(3, xh));
     const viaInput = (x: Scalar) => v(div(sub(x, lb), ub - lb));

@@ -232,7 +232,7 @@ describe("kinks", () => {
     }
   });
 
-  it("relu, max(x, 0) and a branch on x > 0 agree in every kind", () => {
+  it("relu spellings agree in every kind", () => {
     const branch: Fn = (x) => (primal(x) > 0 ? x : mul(x, 0));
     const point = fc.oneof(fc.constant(0), fc.double({ min: -5, max: 5, noNaN: true }));
     fc.assert(
@@ -257,7 +257,7 @@ describe("kinks", () => {
 const FACTORIAL = [1, 1, 2, 6, 24, 120, 720, 5040, 40320];
 
 describe("powers at base 0", () => {
-  it("k-th derivative of x^n at 0 is n! if k == n, else 0, in every kind", () => {
+  it("x^n derivatives at 0 in every kind", () => {
     for (let n = 0; n <= 6; n++) {
       const f: Fn = (x) => pow(x, n);
       const want = FACTORIAL.slice(0, 8).map((_, k) => (k === n ? FACTORIAL[n] : 0));
@@ -284,7 +284,7 @@ describe("powers at base 0", () => {
     expectEveryKind((x) => pow(x, -1), 0, [Infinity, -Infinity]);
   });
 
-  it("d/db a^b at a = 0 and b > 0 is 0 for a constant base", () => {
+  it("d/db 0^b for a constant base", () => {
     for (const b of [0.5, 1, 2, 3.7]) {
       expect(toNumber(derivative((t) => pow(0, t), b))).toBe(0);
       expect(derivatives((t) => pow(0, t), b, 3).map(toNumber)).toEqual([0, 0, 0, 0]);

@@ -10,9 +10,12 @@ import {
   HyperDual,
   hessian,
   laplacian,
+  neg,
   newTag,
   pow,
+  relu,
   type Scalar,
+  sin,
   Taylor,
 } from "../src/dual/index.js";
 
@@ -137,5 +140,20 @@ describe("AD value construction and mixing", () => {
   it("a tag that is not a positive integer", () => {
     expect(() => new Dual(1, 1, 0)).toThrow(RangeError);
     expect(() => new Dual(1, 1, 1.5)).toThrow(/tag must be a positive safe integer/);
+  });
+});
+
+describe("elementary function arguments", () => {
+  it("non-Scalar operands are named in the message", () => {
+    const e = thrown(() => add(1, "2" as unknown as Scalar));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe(
+      'add: y must be a number or an AD value (Dual, HyperDual, Taylor), received the string "2"',
+    );
+    const s = thrown(() => sin({} as unknown as Scalar));
+    expect(s).toBeInstanceOf(TypeError);
+    expect(s.message).toContain("sin: x must be a number or an AD value");
+    expect(() => relu(undefined as unknown as Scalar)).toThrow(/primal: x must be a number/);
+    expect(() => neg([1] as unknown as Scalar)).toThrow(/neg: x must be a number/);
   });
 });

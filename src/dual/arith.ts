@@ -1,6 +1,7 @@
 // The four arithmetic operations and negation on Scalars, lifting the lower-tag operand.
 
-import { type AdValue, type Scalar, tagOf } from "./scalar.js";
+import { describeValue } from "./errors.js";
+import { AdValue, type Scalar, tagOf } from "./scalar.js";
 
 /**
  * Returns the two operands as AD values of one tag and one kind, or throws. Equal tags with
@@ -16,11 +17,27 @@ function sameKind(name: string, x: AdValue, y: AdValue): AdValue {
   return x;
 }
 
+/** Throws a TypeError naming the operand that is neither a number nor an AD value. */
+export function checkOperands(name: string, x: unknown, y: unknown): void {
+  for (const [label, value] of [
+    ["x", x],
+    ["y", y],
+  ] as const) {
+    if (typeof value !== "number" && !(value instanceof AdValue)) {
+      throw new TypeError(
+        `${name}: ${label} must be a number or an AD value (Dual, HyperDual, Taylor), ` +
+          `received ${describeValue(value)}`,
+      );
+    }
+  }
+}
+
 /** Returns x + y. */
 export function add(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x + y;
   }
+  checkOperands("add", x, y);
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
@@ -39,6 +56,7 @@ export function sub(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x - y;
   }
+  checkOperands("sub", x, y);
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
@@ -57,6 +75,7 @@ export function mul(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x * y;
   }
+  checkOperands("mul", x, y);
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
@@ -73,6 +92,7 @@ export function div(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x / y;
   }
+  checkOperands("div", x, y);
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
@@ -87,5 +107,9 @@ export function div(x: Scalar, y: Scalar): Scalar {
 
 /** Returns -x. */
 export function neg(x: Scalar): Scalar {
-  return typeof x === "number" ? -x : x.map(neg);
+  if (typeof x === "number") {
+    return -x;
+  }
+  checkOperands("neg", x, 0);
+  return x.map(neg);
 }

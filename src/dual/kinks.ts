@@ -3,9 +3,9 @@
 import { add, neg } from "./arith.js";
 import { nanLike, primal, type Scalar, zeroLike } from "./scalar.js";
 
-// Selecting a branch by the primal, instead of writing a derivative rule, gives the same
-// convention in every kind (Dual, HyperDual, Taylor) and at every nesting depth: on a branch
-// all derivatives are those of the branch, and at a kink the branch chosen below is used.
+// These functions select a branch by the primal instead of applying a derivative rule. So the
+// convention is the same in every kind (Dual, HyperDual, Taylor) and at every nesting depth:
+// each derivative is that of the selected branch, including at the kink itself.
 
 /**
  * Returns max(x, 0). relu'(0) = 0 (the x <= 0 branch) and relu'' = 0 everywhere, including 0.

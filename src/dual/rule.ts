@@ -1,6 +1,7 @@
 // The derivative rule of a smooth unary function, shared by the Dual, HyperDual and Taylor kinds.
 
-import { type AdValue, nanLike, primal, type Scalar } from "./scalar.js";
+import { describeValue } from "./errors.js";
+import { AdValue, nanLike, primal, type Scalar } from "./scalar.js";
 
 /**
  * The value rule and derivative rules of one smooth function f. Every method works on Scalars
@@ -40,6 +41,12 @@ export interface UnaryRule {
  * outside the domain never carries a finite derivative.
  */
 export function liftRule(rule: UnaryRule, x: AdValue): Scalar {
+  if (!(x instanceof AdValue)) {
+    throw new TypeError(
+      `${rule.name}: x must be a number or an AD value (Dual, HyperDual, Taylor), ` +
+        `received ${describeValue(x)}`,
+    );
+  }
   const y = x.applyRule(rule);
   return Number.isNaN(primal(y)) ? nanLike(y) : y;
 }

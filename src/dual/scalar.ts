@@ -1,6 +1,7 @@
 // The Scalar type of forward mode, the base class of AD values and their tags.
 
 import type { Dual } from "./dual.js";
+import { describeValue } from "./errors.js";
 import type { HyperDual } from "./hyperdual.js";
 import type { UnaryRule } from "./rule.js";
 import type { Taylor } from "./taylor.js";
@@ -88,6 +89,11 @@ export function isScalar(x: unknown): x is Scalar {
 export function primal(x: Scalar): number {
   let current: Scalar = x;
   while (typeof current !== "number") {
+    if (!(current instanceof AdValue)) {
+      throw new TypeError(
+        `primal: x must be a number or an AD value (Dual, HyperDual, Taylor), received ${describeValue(current)}`,
+      );
+    }
     current = current.valuePart();
   }
   return current;
