@@ -115,9 +115,18 @@ export function mlpOptions(ranges: MlpArbitraryOptions): fc.Arbitrary<MlpOptions
     }));
 }
 
-/** Random multilayer perceptrons (SIREN, tanh or ReLU) within the given ranges. */
+/**
+ * Random multilayer perceptrons (SIREN, tanh or ReLU) within the given ranges. A
+ * counterexample prints as the `createMlp` call that rebuilds it, not as its weights.
+ */
 export function mlp(ranges: MlpArbitraryOptions): fc.Arbitrary<Mlp> {
-  return mlpOptions(ranges).map((options) => createMlp(options));
+  return mlpOptions(ranges).map((options) => {
+    const model = createMlp(options);
+    Object.defineProperty(model, fc.toStringMethod, {
+      value: () => `createMlp(${JSON.stringify(options)})`,
+    });
+    return model;
+  });
 }
 
 function toList(activation: Activation | readonly Activation[]): Activation[] {

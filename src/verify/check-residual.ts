@@ -7,7 +7,9 @@ import type { Problem } from "../pinn/problem.js";
 import type { Mlp } from "../siren/mlp.js";
 import { Random } from "../siren/random.js";
 import { sum, Tape, type Tensor } from "../tape/index.js";
+import { hyperDualPartials, type PointFunction } from "./check-partials.js";
 import { allPass, assertReport, type Comparison, compare, type Report } from "./report.js";
+import { constrainedErrorBounds, networkErrorBounds } from "./running-error.js";
 import {
   applyOverride,
   formatNumber,
@@ -31,11 +33,7 @@ export interface ResidualCheckOptions {
   paths?: readonly JetPath[];
   /** More paths to compare, by name, e.g. a jet built with a new activation rule. */
   extraPaths?: Readonly<Record<string, JetProvider>>;
-  /**
-   * Rounding budget per stream in units of u·scale. Default: 4·(Σ_l fan-in_l + 1)·(k + 1)
-   * for a stream of derivative order k; see `pathRoundings`.
-   */
-  roundings?: number;
+  /** Replaces every derived tolerance: a number, or a function of the derived one. */
   tolerance?: ToleranceOverride;
 }
 
@@ -63,6 +61,13 @@ export interface ResidualReport extends Report {
 /** Streams of one path: value, partials and residual, each one number per point. */
 type Streams = Map<string, Float64Array>;
 
+/** The reference streams, ∂r/∂f per field and point, and the running error bound per stream and point. */
+interface ReferenceStreams {
+  streams: Streams;
+  sensitivities: Streams;
+  errorBounds: Streams;
+}
+
 /**
  * Evaluates the problem's partials and residual at the points on three paths and reports
  * the largest disagreement with the HyperDual reference: per stream (u, each partial, the
@@ -87,34 +92,26 @@ export function checkResidual(
 
   const comparisons: Comparison[] = [];
   const disagreements: Disagreement[] = [];
-  const fieldTolerances = new Map<string, number>();
-  const orders = streamOrders(problem);
   for (const [path, provider] of providers) {
     const streams = pathStreams(problem, provider, points);
     for (const [stream, values] of streams) {
       if (stream === "residual") continue;
-      const order = orders.get(stream) ?? 2;
-      const tolerance = streamTolerance(
-        order,
-        reference.streams.get(stream) as Float64Array,
-        values,
-        model,
-        options,
-      );
-      fieldTolerances.set(stream, Math.max(fieldTolerances.get(stream) ?? 0, tolerance.value));
+      const bounds = reference.errorBounds.get(stream) as Float64Array;
+      const tolerance = (n: number): Tolerance =>
+        applyOverride(streamTolerance(bounds[n]), options.tolerance);
       const result = compareStream(
         stream,
         path,
         values,
         reference.streams.get(stream) as Float64Array,
-        () => tolerance,
+        tolerance,
       );
       comparisons.push(result.comparison);
       disagreements.push(result.disagreement);
     }
 
     const residualTolerance = (n: number): Tolerance =>
-      applyOverride(residualToleranceAt(n, reference, fieldTolerances), options.tolerance);
+      applyOverride(residualToleranceAt(n, reference), options.tolerance);
     const result = compareStream(
       "residual",
       path,
@@ -149,35 +146,16 @@ export function assertResidual(
 }
 
 /**
- * Returns the default rounding budget of a stream of derivative order k on `model`:
- * 4·(Σ_l fan-in_l + 1)·(k + 1). A dot product of length n rounds at most n times, each layer
- * adds one dot product and one activation, and a k-th partial sums k + 1 product-rule terms.
- * NOTE: this is an estimate of typical rounding, not a bound, because cancellation between
- * terms of different sign can raise the error relative to the stream's largest value.
+ * Returns the tolerance of a stream at one point from its running error bound E (in units of
+ * u, see `networkErrorBounds`): 2·u·E, because the reference and the path under test each lie
+ * within u·E of the exact jet.
  */
-export function pathRoundings(model: Mlp, order: number): number {
-  const fanIns = model.layers.reduce((total, layer) => total + layer.in + 1, 0);
-  return 4 * fanIns * (order + 1);
-}
-
-function streamTolerance(
-  order: number,
-  reference: Float64Array,
-  values: Float64Array,
-  model: Mlp,
-  options: ResidualCheckOptions,
-): Tolerance {
-  const roundings = options.roundings ?? pathRoundings(model, order);
-  let scale = 0;
-  for (let n = 0; n < reference.length; n++) {
-    scale = Math.max(scale, Math.abs(reference[n]), Math.abs(values[n]));
-  }
-  const derived: Tolerance = {
-    value: roundings * UNIT_ROUNDOFF * scale,
-    formula: "nPath·u·max|stream|",
-    terms: { nPath: roundings, u: UNIT_ROUNDOFF, scale },
+function streamTolerance(bound: number): Tolerance {
+  return {
+    value: 2 * UNIT_ROUNDOFF * bound + Number.MIN_VALUE,
+    formula: "2·u·E (running error bound)",
+    terms: { E: bound, u: UNIT_ROUNDOFF },
   };
-  return applyOverride(derived, options.tolerance);
 }
 
 /**
@@ -185,15 +163,12 @@ function streamTolerance(
  * plus 16·u·|r| for the few roundings of the residual itself. The sensitivities ∂r/∂f come
  * from the tape (see `referenceStreams`).
  */
-function residualToleranceAt(
-  n: number,
-  reference: { streams: Streams; sensitivities: Streams },
-  fieldTolerances: ReadonlyMap<string, number>,
-): Tolerance {
+function residualToleranceAt(n: number, reference: ReferenceStreams): Tolerance {
   let propagated = 0;
   const terms: Record<string, number> = {};
   for (const [field, sensitivity] of reference.sensitivities) {
-    const contribution = Math.abs(sensitivity[n]) * (fieldTolerances.get(field) ?? 0);
+    const bound = reference.errorBounds.get(field)?.[n] ?? 0;
+    const contribution = Math.abs(sensitivity[n]) * streamTolerance(bound).value;
     propagated += contribution;
     if (contribution > 0) terms[`|∂r/∂${field}|·tol`] = contribution;
   }
@@ -282,11 +257,7 @@ function jetStreams(problem: Problem, jet: JetFields): Streams {
  * on a tape whose fields are parameters, so that one backward pass of Σ_n r_n also gives
  * ∂r_n/∂f_n for every field f (the residual is pointwise).
  */
-function referenceStreams(
-  problem: Problem,
-  model: Mlp,
-  points: Float64Array,
-): { streams: Streams; sensitivities: Streams } {
+function referenceStreams(problem: Problem, model: Mlp, points: Float64Array): ReferenceStreams {
   const { spec, coordinates, dim } = problem;
   const count = points.length / dim;
   const value = new Float64Array(count);
@@ -326,7 +297,7 @@ function referenceStreams(
     const residual = problem.residual(buildFields(tape, jet, spec, coordinates, points));
     streams.set("residual", Float64Array.from(residual.data));
     const sensitivities = tape.backward(sum(residual));
-    return { streams, sensitivities };
+    return { streams, sensitivities, errorBounds: errorBoundStreams(problem, model, points) };
   } catch (error) {
     tape.release();
     throw error;
@@ -356,13 +327,53 @@ function partAt(
   return y instanceof HyperDual && y.tag === tag ? primal(y[field]) : 0;
 }
 
-// Derivative order of each stream of the problem's spec: 0 for u, 1 or 2 for partials.
-function streamOrders(problem: Problem): Map<string, number> {
-  const orders = new Map<string, number>([["u", 0]]);
-  for (const i of problem.spec.first) orders.set(partialName(problem.coordinates, [i]), 1);
-  for (const [i, j] of problem.spec.second) orders.set(partialName(problem.coordinates, [i, j]), 2);
-  if (problem.spec.laplacian) orders.set("laplacian", 2);
-  return orders;
+// Running error bounds (units of u) of every stream at every point, keyed like the streams.
+function errorBoundStreams(problem: Problem, model: Mlp, points: Float64Array): Streams {
+  const { spec, coordinates, dim } = problem;
+  const count = points.length / dim;
+  const pairs: [number, number][] = spec.second.map(([i, j]) => [i, j]);
+  if (spec.laplacian) {
+    for (let i = 0; i < dim; i++) {
+      if (!pairs.some(([a, b]) => a === i && b === i)) pairs.push([i, i]);
+    }
+  }
+
+  const bounds: Streams = new Map();
+  const column = (name: string): Float64Array => {
+    let data = bounds.get(name);
+    if (data === undefined) {
+      data = new Float64Array(count);
+      bounds.set(name, data);
+    }
+    return data;
+  };
+  const directions = Array.from({ length: dim }, (_, i) => i);
+  const network: PointFunction = (point) => model.evaluateScalar([...point])[0];
+
+  for (let n = 0; n < count; n++) {
+    const x = Array.from(points.subarray(n * dim, (n + 1) * dim));
+    let bound = networkErrorBounds(model, x, pairs, spec.laplacian);
+    const constraint = problem.hardConstraint;
+    if (constraint !== undefined) {
+      const values = hyperDualPartials(network, x, directions, pairs, false);
+      bound = constrainedErrorBounds(
+        { values, bounds: bound },
+        constraint.offset ?? (() => 0),
+        constraint.factor,
+        x,
+        pairs,
+        spec.laplacian,
+      );
+    }
+
+    column("u")[n] = bound.value;
+    for (const i of spec.first) column(partialName(coordinates, [i]))[n] = bound.first[i];
+    pairs.forEach(([i, j], p) => {
+      column(partialName(coordinates, [i, j]))[n] = bound.second[p];
+    });
+    if (spec.laplacian) column("laplacian")[n] = bound.laplacian;
+  }
+  return bounds;
 }
 
 /** Returns `count` points uniform in the problem's domain box, row-major, drawn from `seed`. */

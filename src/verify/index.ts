@@ -54,7 +54,6 @@ export {
   type Disagreement,
   formatDisagreements,
   type JetProvider,
-  pathRoundings,
   type ResidualCheckOptions,
   type ResidualReport,
   samplePoints,
@@ -68,6 +67,11 @@ export {
   type Report,
   VerificationError,
 } from "./report.js";
+export {
+  constrainedErrorBounds,
+  networkErrorBounds,
+  type StreamErrorBounds,
+} from "./running-error.js";
 export {
   agrees,
   applyOverride,
