@@ -142,6 +142,11 @@ describe("commands", () => {
           "sine-omega0-3.model.json",
           "tanh.model.json",
           "relu.model.json",
+          "sine-omega0-3-solution.svg",
+          "sine-omega0-3-error.svg",
+          "tanh-loss.svg",
+          "comparison.svg",
+          "comparison-loss.svg",
         ]),
       );
       expect(files.some((file) => file.endsWith(".tmp"))).toBe(false);

@@ -17,6 +17,9 @@ const TINY: TrainOptions = {
   testPointsPerAxis: 11,
 };
 
+/** Relative loss difference allowed between the fused and generic paths over a few steps. */
+const PATH_AGREEMENT = 1e-9;
+
 /** harmonic, except that the residual is multiplied by Infinity from its `finiteCalls`-th call on. */
 function explodingProblem(finiteCalls: number) {
   let calls = 0;
@@ -112,17 +115,15 @@ describe("training loop", () => {
 
   it("fused and generic paths agree", () => {
     const generic = train(harmonic(), { ...TINY, path: "generic" });
-    let fused: ReturnType<typeof train>;
-    try {
-      fused = train(harmonic(), { ...TINY, path: "fused" });
-    } catch (error) {
-      // NOTE: until the fused layer lands, Mlp.jet rejects "fused"; the comparison is skipped then.
-      expect(String(error)).toMatch(/fused/);
-      return;
+    const fused = train(harmonic(), { ...TINY, path: "fused" });
+    // Both paths compute the same jets; their rounding differs by a few ulps per layer, so
+    // after a few Adam steps the losses agree far below any training effect.
+    for (let step = 0; step < generic.history.length; step++) {
+      const relative =
+        Math.abs(fused.history[step].loss - generic.history[step].loss) /
+        generic.history[step].loss;
+      expect(relative).toBeLessThan(PATH_AGREEMENT);
     }
-    const relative =
-      Math.abs(fused.history[0].loss - generic.history[0].loss) / generic.history[0].loss;
-    expect(relative).toBeLessThan(1e-10);
   });
 
   it("rejects bad options", () => {

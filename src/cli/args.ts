@@ -26,6 +26,7 @@ export interface RunArguments {
   steps?: number;
   lbfgs?: number;
   lr?: number;
+  lrDecay?: number;
   points?: number;
   sampling?: CollocationSampling;
   seed: number;
@@ -51,6 +52,7 @@ const OPTIONS = {
   steps: { type: "string" },
   lbfgs: { type: "string" },
   lr: { type: "string" },
+  "lr-decay": { type: "string" },
   points: { type: "string" },
   sampling: { type: "string" },
   seed: { type: "string" },
@@ -74,6 +76,7 @@ const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
     "steps",
     "lbfgs",
     "lr",
+    "lr-decay",
     "points",
     "sampling",
     "seed",
@@ -90,6 +93,7 @@ const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
     "steps",
     "lbfgs",
     "lr",
+    "lr-decay",
     "points",
     "sampling",
     "seed",
@@ -176,6 +180,7 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
     steps: integer("--steps", text("steps"), 0),
     lbfgs: integer("--lbfgs", text("lbfgs"), 0),
     lr: positiveNumber("--lr", text("lr")),
+    lrDecay: positiveNumber("--lr-decay", text("lr-decay")),
     points: integer("--points", text("points"), 1),
     sampling: choice("--sampling", text("sampling"), COLLOCATION_SAMPLINGS),
     seed: integer("--seed", text("seed"), 0) ?? 0,

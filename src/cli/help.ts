@@ -21,9 +21,10 @@ Options (train and compare; unset values come from the problem's defaults):
   --hidden 64,64,64             hidden layer widths
   --steps N                     Adam updates
   --lbfgs N                     L-BFGS iterations after Adam (0 skips the phase)
-  --lr X                        Adam learning rate
+  --lr X                        Adam learning rate at the first step
+  --lr-decay F                  factor in (0, 1] the learning rate decays by over the Adam phase
   --points N                    interior collocation points
-  --sampling grid|uniform|latin-hypercube  placement of the collocation points (default grid)
+  --sampling METHOD             grid, uniform, latin-hypercube or sobol (default grid)
   --seed N                      seed of the weights and points (default 0)
   --path fused|generic          jet implementation (default fused)
   --param NAME=VALUE            a problem parameter, e.g. --param k=12 for oscillator-k

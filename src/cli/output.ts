@@ -7,7 +7,7 @@ import { saveModel } from "../pinn/model-io.js";
 import type { Problem } from "../pinn/problem.js";
 import type { TrainResult } from "../pinn/train.js";
 import { fileStem, writeFileAtomic } from "./files.js";
-import { comparisonFigure, runFigures } from "./plots.js";
+import { comparisonFigures, runFigures } from "./plots.js";
 import type { RunRecord } from "./record.js";
 
 /** Writes the outputs of one finished `train` run into `folder`; returns the paths written. */
@@ -42,13 +42,10 @@ export async function writeCompareOutputs(
     written.push(...(await writeRun(folder, problem, result, record)));
   }
 
-  const figure = comparisonFigure(
-    problem,
-    results.map((result) => ({ label: labelOf(result), result })),
-  );
-  if (figure !== null) {
-    const figurePath = path.join(folder, "comparison.svg");
-    await writeFileAtomic(figurePath, figure);
+  const runs = results.map((result) => ({ label: labelOf(result), result }));
+  for (const [name, svg] of comparisonFigures(problem, runs)) {
+    const figurePath = path.join(folder, `${name}.svg`);
+    await writeFileAtomic(figurePath, svg);
     written.push(figurePath);
   }
 

@@ -1,5 +1,7 @@
 // SVG figures of runs: solution against the exact one, pointwise error, loss curves, and a comparison.
 
+import { predict } from "../pinn/evaluate.js";
+import { type LineSeries, linePlot } from "../pinn/plot/line-plot.js";
 import type { Problem } from "../pinn/problem.js";
 import type { TrainResult } from "../pinn/train.js";
 
@@ -9,21 +11,194 @@ export interface LabelledRun {
   result: TrainResult;
 }
 
-/** Returns [name, svg] pairs for one run: "solution", "error" and "loss". */
+/** Points along x of a profile. */
+const PROFILE_POINTS = 401;
+/** Loss curves keep at most this many points, evenly strided, so the SVG stays small. */
+const MAX_CURVE_POINTS = 600;
+
+/** A 1-d cut through the domain: x varies, the other coordinates are fixed. */
+interface Profile {
+  /** Suffix of the legend, such as "t=0.5"; empty for a 1-d problem. */
+  name: string;
+  x: Float64Array;
+  points: Float64Array;
+}
+
+/**
+ * Cuts along the first coordinate: the whole domain in 1-d, and in higher dimensions the
+ * lower bound, the middle and the upper bound of the second coordinate (others at their middle).
+ */
+function profiles(problem: Problem): Profile[] {
+  const [lower, upper] = problem.domain[0];
+  const x = Float64Array.from(
+    { length: PROFILE_POINTS },
+    (_, n) => lower + ((upper - lower) * n) / (PROFILE_POINTS - 1),
+  );
+  x[PROFILE_POINTS - 1] = upper;
+  const cut = (fixed: number[]): Float64Array => {
+    const points = new Float64Array(PROFILE_POINTS * problem.dim);
+    x.forEach((value, n) => {
+      points[n * problem.dim] = value;
+      fixed.forEach((other, i) => {
+        points[n * problem.dim + i + 1] = other;
+      });
+    });
+    return points;
+  };
+
+  if (problem.dim === 1) return [{ name: "", x, points: cut([]) }];
+  const middle = problem.domain.slice(2).map(([lo, hi]) => (lo + hi) / 2);
+  const [lo, hi] = problem.domain[1];
+  return [lo, (lo + hi) / 2, hi].map((value) => ({
+    name: `${problem.coordinates[1]}=${Number(value.toPrecision(4))}`,
+    x,
+    points: cut([value, ...middle]),
+  }));
+}
+
+function exactValues(problem: Problem, points: Float64Array): Float64Array | null {
+  const exact = problem.exact;
+  if (exact === undefined) return null;
+  const count = points.length / problem.dim;
+  return Float64Array.from({ length: count }, (_, n) =>
+    exact(Array.from(points.subarray(n * problem.dim, (n + 1) * problem.dim))),
+  );
+}
+
+function withSuffix(name: string, suffix: string): string {
+  return suffix === "" ? name : `${name} (${suffix})`;
+}
+
+/** Returns [name, svg] pairs for one run: "solution", "error" (with an exact solution) and "loss". */
 export function runFigures(
   problem: Problem,
   label: string,
   result: TrainResult,
 ): [string, string][] {
-  void problem;
-  void label;
-  void result;
-  return [];
+  const solution: LineSeries[] = [];
+  const error: LineSeries[] = [];
+  for (const profile of profiles(problem)) {
+    const predicted = predict(problem, result.model, profile.points);
+    const exact = exactValues(problem, profile.points);
+    solution.push({ name: withSuffix(label, profile.name), x: profile.x, y: predicted });
+    if (exact !== null) {
+      solution.push({ name: withSuffix("exact", profile.name), x: profile.x, y: exact });
+      error.push({
+        name: withSuffix("|u − u*|", profile.name),
+        x: profile.x,
+        y: predicted.map((value, n) => Math.abs(value - exact[n])),
+      });
+    }
+  }
+
+  const xLabel = problem.coordinates[0];
+  const figures: [string, string][] = [
+    [
+      "solution",
+      linePlot({ series: solution, title: `${problem.name}: ${label}`, xLabel, yLabel: "u" }),
+    ],
+  ];
+  if (error.length > 0) {
+    figures.push([
+      "error",
+      linePlot({
+        series: error,
+        title: `${problem.name}: pointwise error, ${label}`,
+        xLabel,
+        yLabel: "|u − u*|",
+        logY: true,
+      }),
+    ]);
+  }
+  figures.push([
+    "loss",
+    linePlot({
+      series: lossSeries(result),
+      title: `${problem.name}: loss, ${label}`,
+      xLabel: "step",
+      yLabel: "loss",
+      logY: true,
+    }),
+  ]);
+  return figures;
 }
 
-/** Returns the comparison figure of several runs, or null when there is nothing to draw. */
-export function comparisonFigure(problem: Problem, runs: readonly LabelledRun[]): string | null {
-  void problem;
-  void runs;
-  return null;
+/** The total loss and each term against the step, strided to at most MAX_CURVE_POINTS points. */
+function lossSeries(result: TrainResult): LineSeries[] {
+  const history = strided(result.history);
+  const steps = history.map((entry) => entry.step);
+  const names = Object.keys(result.history[0]?.terms ?? {});
+  return [
+    { name: "loss", x: steps, y: history.map((entry) => entry.loss) },
+    ...names.map((name) => ({
+      name,
+      x: steps,
+      y: history.map((entry) => entry.terms[name] ?? Number.NaN),
+    })),
+  ];
+}
+
+function strided<T>(values: readonly T[]): T[] {
+  if (values.length <= MAX_CURVE_POINTS) return [...values];
+  const stride = Math.ceil(values.length / MAX_CURVE_POINTS);
+  const kept = values.filter((_, n) => n % stride === 0);
+  const last = values[values.length - 1] as T;
+  if (kept[kept.length - 1] !== last) kept.push(last);
+  return kept;
+}
+
+/**
+ * Returns the comparison figures of several runs: every run's solution against the exact one
+ * (along the first profile) and every run's loss curve. Empty when there are no runs.
+ */
+export function comparisonFigures(
+  problem: Problem,
+  runs: readonly LabelledRun[],
+): [string, string][] {
+  if (runs.length === 0) return [];
+  const profile = profiles(problem)[comparedProfileIndex(problem)];
+  const solution: LineSeries[] = runs.map((run) => ({
+    name: run.label,
+    x: profile.x,
+    y: predict(problem, run.result.model, profile.points),
+  }));
+  const exact = exactValues(problem, profile.points);
+  if (exact !== null) solution.push({ name: "exact", x: profile.x, y: exact, color: "#000000" });
+
+  const losses: LineSeries[] = runs.map((run) => {
+    const history = strided(run.result.history);
+    return {
+      name: run.label,
+      x: history.map((entry) => entry.step),
+      y: history.map((entry) => entry.loss),
+    };
+  });
+
+  const where = profile.name === "" ? "" : ` at ${profile.name}`;
+  return [
+    [
+      "comparison",
+      linePlot({
+        series: solution,
+        title: `${problem.name}: solutions${where}`,
+        xLabel: problem.coordinates[0],
+        yLabel: "u",
+      }),
+    ],
+    [
+      "comparison-loss",
+      linePlot({
+        series: losses,
+        title: `${problem.name}: loss`,
+        xLabel: "step",
+        yLabel: "loss",
+        logY: true,
+      }),
+    ],
+  ];
+}
+
+/** Index of the profile the comparison draws: the last cut (latest time) in 2-d, the only one in 1-d. */
+function comparedProfileIndex(problem: Problem): number {
+  return problem.dim === 1 ? 0 : 2;
 }

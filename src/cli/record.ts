@@ -9,6 +9,8 @@ export interface RunRecord {
   /** ω0 of a sine network, null for tanh and ReLU. */
   omega0: number | null;
   relativeL2: number | null;
+  /** Relative L2 after the Adam phase, before L-BFGS. */
+  relativeL2Adam: number | null;
   maxError: number | null;
   finalLoss: number | null;
   residualRms: number | null;
@@ -26,6 +28,7 @@ export function runRecord(label: string, result: TrainResult): RunRecord {
     activation: result.options.activation,
     omega0: result.options.activation === "sine" ? result.options.omega0 : null,
     relativeL2: result.metrics.relativeL2,
+    relativeL2Adam: result.adamMetrics.relativeL2,
     maxError: result.metrics.maxError,
     finalLoss: result.metrics.finalLoss,
     residualRms: result.metrics.residualRms,

@@ -83,6 +83,7 @@ function trainOptions(args: RunArguments): TrainOptions {
     steps: args.steps,
     lbfgs: args.lbfgs,
     lr: args.lr,
+    lrDecay: args.lrDecay,
     points: args.points,
     sampling: args.sampling,
     seed: args.seed,
@@ -133,6 +134,7 @@ async function runOne(
       activation: settings.activation,
       omega0: settings.activation === "sine" ? settings.omega0 : null,
       relativeL2: null,
+      relativeL2Adam: null,
       maxError: null,
       finalLoss: null,
       residualRms: null,
@@ -210,6 +212,7 @@ function formatRuns(records: readonly RunRecord[]): string {
   const rows = records.map((record) => [
     record.activation,
     record.omega0 === null ? "-" : String(record.omega0),
+    formatError(record.relativeL2Adam),
     formatError(record.relativeL2),
     formatError(record.maxError),
     formatError(record.finalLoss),
@@ -218,7 +221,17 @@ function formatRuns(records: readonly RunRecord[]): string {
     `${record.seconds.toFixed(1)}s`,
   ]);
   return formatTable(
-    ["activation", "ω0", "relative L2", "max error", "final loss", "residual RMS", "steps", "time"],
+    [
+      "activation",
+      "ω0",
+      "rel. L2 (Adam)",
+      "relative L2",
+      "max error",
+      "final loss",
+      "residual RMS",
+      "steps",
+      "time",
+    ],
     rows,
   );
 }

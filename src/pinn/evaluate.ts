@@ -5,12 +5,13 @@ import { Tape } from "../tape/index.js";
 import { applyHardConstraint } from "./hard-constraint.js";
 import type { HistoryEntry } from "./history.js";
 import { type JetPath, residualAt } from "./loss.js";
+import { maxAbsoluteError, relativeL2Error } from "./metrics.js";
 import type { Problem } from "./problem.js";
 import { gridPoints } from "./sampling/grid.js";
 
 /** Accuracy figures of a run; the errors are null when the problem has no exact solution. */
 export interface TrainMetrics {
-  /** ‖u − u*‖₂ / ‖u*‖₂ over the test grid. */
+  /** ‖u − u*‖₂ / ‖u*‖₂ over the test grid (‖u − u*‖₂ when u* is zero there). */
   relativeL2: number | null;
   /** max |u − u*| over the test grid. */
   maxError: number | null;
@@ -41,18 +42,12 @@ export function evaluateMetrics(
   let maxError: number | null = null;
   const exact = problem.exact;
   if (exact !== undefined) {
-    let errorSquares = 0;
-    let exactSquares = 0;
-    let max = 0;
+    const reference = new Float64Array(count);
     for (let n = 0; n < count; n++) {
-      const target = exact(Array.from(points.subarray(n * problem.dim, (n + 1) * problem.dim)));
-      const error = predicted[n] - target;
-      errorSquares += error * error;
-      exactSquares += target * target;
-      max = Math.max(max, Math.abs(error));
+      reference[n] = exact(Array.from(points.subarray(n * problem.dim, (n + 1) * problem.dim)));
     }
-    relativeL2 = Math.sqrt(errorSquares / exactSquares);
-    maxError = max;
+    relativeL2 = relativeL2Error(predicted, reference).value;
+    maxError = maxAbsoluteError(predicted, reference);
   }
 
   return {

@@ -82,6 +82,7 @@ export interface ProblemDefaults {
   steps?: number;
   lbfgs?: number;
   lr?: number;
+  lrDecay?: number;
 }
 
 /** A partial derivative: "laplacian", a string of single-letter coordinate names, or a list. */

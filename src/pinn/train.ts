@@ -26,8 +26,15 @@ export interface TrainOptions {
   steps?: number;
   /** L-BFGS iterations after Adam (0 skips the phase). */
   lbfgs?: number;
-  /** Adam learning rate. */
+  /** Adam learning rate at the first step. */
   lr?: number;
+  /**
+   * Factor the Adam learning rate decays by over the Adam phase, exponentially:
+   * lr_k = lr · lrDecay^(k / steps). 1 keeps it constant.
+   */
+  lrDecay?: number;
+  /** Curvature pairs L-BFGS keeps. */
+  lbfgsHistory?: number;
   /** Interior collocation points. */
   points?: number;
   /** Points per face for conditions that do not set their own. */
@@ -53,6 +60,8 @@ export const TRAIN_DEFAULTS = {
   steps: 3000,
   lbfgs: 500,
   lr: 1e-3,
+  lrDecay: 1,
+  lbfgsHistory: 20,
   points: 256,
   conditionPoints: DEFAULT_CONDITION_POINTS,
   sampling: "grid" as CollocationSampling,
@@ -69,6 +78,8 @@ export interface ResolvedTrainOptions {
   steps: number;
   lbfgs: number;
   lr: number;
+  lrDecay: number;
+  lbfgsHistory: number;
   points: number;
   conditionPoints: number;
   sampling: CollocationSampling;
@@ -96,6 +107,8 @@ export interface TrainResult {
   model: Mlp;
   history: HistoryEntry[];
   metrics: TrainMetrics;
+  /** Metrics after the Adam phase, before L-BFGS (the same as `metrics` when L-BFGS is off). */
+  adamMetrics: TrainMetrics;
   /** Adam updates applied and L-BFGS iterations accepted. */
   adamSteps: number;
   lbfgsIterations: number;
@@ -124,6 +137,8 @@ export function resolveTrainOptions(
     steps: options.steps ?? problemDefaults.steps ?? TRAIN_DEFAULTS.steps,
     lbfgs: options.lbfgs ?? problemDefaults.lbfgs ?? TRAIN_DEFAULTS.lbfgs,
     lr: options.lr ?? problemDefaults.lr ?? TRAIN_DEFAULTS.lr,
+    lrDecay: options.lrDecay ?? problemDefaults.lrDecay ?? TRAIN_DEFAULTS.lrDecay,
+    lbfgsHistory: options.lbfgsHistory ?? TRAIN_DEFAULTS.lbfgsHistory,
     points: options.points ?? problemDefaults.points ?? TRAIN_DEFAULTS.points,
     conditionPoints: options.conditionPoints ?? TRAIN_DEFAULTS.conditionPoints,
     sampling: options.sampling ?? TRAIN_DEFAULTS.sampling,
@@ -150,6 +165,10 @@ function validateTrainOptions(options: ResolvedTrainOptions): void {
   integer("testPointsPerAxis", options.testPointsPerAxis, 2);
   if (!Number.isSafeInteger(options.seed)) {
     throw new TypeError(`train: seed must be a safe integer, received ${String(options.seed)}`);
+  }
+  integer("lbfgsHistory", options.lbfgsHistory, 1);
+  if (!(Number.isFinite(options.lrDecay) && options.lrDecay > 0 && options.lrDecay <= 1)) {
+    throw new RangeError(`train: lrDecay must be in (0, 1], received ${String(options.lrDecay)}`);
   }
   if (!(Number.isFinite(options.lr) && options.lr > 0)) {
     throw new RangeError(`train: lr must be a finite number > 0, received ${String(options.lr)}`);
@@ -200,22 +219,21 @@ export function train(problem: Problem, options: TrainOptions = {}): TrainResult
   const batch = createBatch(problem, settings);
   const loop = new TrainingLoop(problem, model, batch, settings, options.onProgress, started);
 
+  const measure = () =>
+    evaluateMetrics(problem, model, settings.path, settings.testPointsPerAxis, loop.history);
+
   loop.runAdam();
+  const adamMetrics = settings.lbfgs > 0 ? measure() : null;
   const { iterations, reason } = loop.runLbfgs();
 
-  const metrics = evaluateMetrics(
-    problem,
-    model,
-    settings.path,
-    settings.testPointsPerAxis,
-    loop.history,
-  );
+  const metrics = measure();
   return {
     problem,
     options: settings,
     model,
     history: loop.history,
     metrics,
+    adamMetrics: adamMetrics ?? metrics,
     adamSteps: settings.steps,
     lbfgsIterations: iterations,
     lbfgsReason: reason,
@@ -254,7 +272,14 @@ class TrainingLoop {
   }
 
   runAdam(): void {
-    const adam = new Adam(this.model.params.length, { learningRate: this.settings.lr });
+    const { lr, lrDecay, steps } = this.settings;
+    const adam = new Adam(this.model.params.length, {
+      learningRate: lr,
+      schedule:
+        lrDecay === 1
+          ? { kind: "constant" }
+          : { kind: "exponential", decayRate: lrDecay, decaySteps: Math.max(steps, 1) },
+    });
     this.phase = "adam";
     for (let k = 0; k < this.settings.steps; k++) {
       this.step = k;
@@ -281,6 +306,7 @@ class TrainingLoop {
     };
     const result = lbfgs(objective, this.model.params, {
       maxIterations: this.settings.lbfgs,
+      historySize: this.settings.lbfgsHistory,
       callback: (info) => {
         this.step = this.settings.steps + info.iteration;
         this.lastTerms = termsByLoss.get(info.loss) ?? this.lastTerms;
