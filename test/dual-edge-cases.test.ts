@@ -378,3 +378,40 @@ function toNumber(x: Scalar): number {
   expect(typeof x).toBe("number");
   return x as number;
 }
+
+describe("method sugar", () => {
+  it("chains arithmetic on AD values", () => {
+    // d/dx [(x * x + 1) / (x - 2)] = (x² - 4x - 1) / (x - 2)² = -13/9 at x = 3... at x = 3:
+    // (9 - 12 - 1) / 1 = -4.
+    const f = (x: Scalar) =>
+      (x as Dual)
+        .mul(x)
+        .add(1)
+        .div((x as Dual).sub(2))
+        .neg()
+        .neg();
+    expect(derivative(f, 3)).toBe(-4);
+    expect(derivatives(f, 3, 2).map(toNumber)).toEqual([10, -4, 10]);
+  });
+});
+
+describe("perturbation confusion property", () => {
+  it("d/dx [x d/dy (x + y)²] = 4x + 2y0", () => {
+    const value = fc.double({ min: -100, max: 100, noNaN: true });
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        const f = (x: Scalar) =>
+          mul(
+            x,
+            derivative((y) => mul(add(x, y), add(x, y)), b),
+          );
+        const want = 4 * a + 2 * b;
+        // A few roundings of terms of size |4a| + |2b|.
+        const bound = 8 * Number.EPSILON * (Math.abs(4 * a) + Math.abs(2 * b));
+        expect(Math.abs(toNumber(derivative(f, a)) - want)).toBeLessThanOrEqual(bound);
+        expect(Math.abs(toNumber(derivatives(f, a, 1)[1]) - want)).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

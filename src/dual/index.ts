@@ -30,5 +30,13 @@ export { HyperDual } from "./hyperdual.js";
 export { abs, max, min, relu } from "./kinks.js";
 export { pow, sqrt } from "./pow.js";
 export type { UnaryRule } from "./rule.js";
-export { AdValue, isScalar, newTag, primal, type Scalar, tagOf } from "./scalar.js";
+export {
+  type AdScalar,
+  AdValue,
+  isScalar,
+  newTag,
+  primal,
+  type Scalar,
+  tagOf,
+} from "./scalar.js";
 export { Taylor } from "./taylor.js";

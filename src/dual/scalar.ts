@@ -1,5 +1,6 @@
 // The Scalar type of forward mode, the base class of AD values and their tags.
 
+import { add, div, mul, neg, sub } from "./arith.js";
 import type { Dual } from "./dual.js";
 import { describeValue } from "./errors.js";
 import type { HyperDual } from "./hyperdual.js";
@@ -78,7 +79,39 @@ export abstract class AdValue {
 
   /** Applies a smooth elementary function through its rule. */
   abstract applyRule(rule: UnaryRule): Scalar;
+
+  // Method forms of the generic arithmetic, for chaining: x.mul(y).add(1). An operation with
+  // an AD operand always returns an AD value (of the higher tag), hence the narrower type.
+  // The arith module only uses this class inside functions, so the import cycle is harmless.
+
+  /** Returns this + y. */
+  add(y: Scalar): AdScalar {
+    return add(this as unknown as AdScalar, y) as AdScalar;
+  }
+
+  /** Returns this - y. */
+  sub(y: Scalar): AdScalar {
+    return sub(this as unknown as AdScalar, y) as AdScalar;
+  }
+
+  /** Returns this * y. */
+  mul(y: Scalar): AdScalar {
+    return mul(this as unknown as AdScalar, y) as AdScalar;
+  }
+
+  /** Returns this / y. */
+  div(y: Scalar): AdScalar {
+    return div(this as unknown as AdScalar, y) as AdScalar;
+  }
+
+  /** Returns -this. */
+  neg(): AdScalar {
+    return neg(this as unknown as AdScalar) as AdScalar;
+  }
 }
+
+/** A Scalar that is an AD value (Dual, HyperDual or Taylor), not a plain number. */
+export type AdScalar = Exclude<Scalar, number>;
 
 /** Returns true for a number or an AD value. */
 export function isScalar(x: unknown): x is Scalar {
