@@ -2,8 +2,10 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import * as dual from "../src/dual/index.js";
 import type { JetFields } from "../src/pinn/fields.js";
 import { solutionJet } from "../src/pinn/loss.js";
+import { definePde } from "../src/pinn/problem.js";
 import { getProblem, harmonic, poisson2d } from "../src/pinn/problems/index.js";
 import { createMlp } from "../src/siren/index.js";
 import { add, scale, type Tape } from "../src/tape/index.js";
@@ -111,6 +113,48 @@ describe("checkResidual on the shipped paths", () => {
 
   it("rejects an unknown problem", () => {
     expect(() => runVerifyCommand({ problem: "nope" })).toThrow(/unknown problem "nope"; valid:/);
+  });
+});
+
+describe("checkResidual with a hard constraint", () => {
+  it("agrees on u = x + x²·N and on a 2-d product constraint", () => {
+    // u(0) = 0 and u'(0) = 1 hold exactly for u = x + x²·N.
+    const oscillator = definePde({
+      name: "constrained-oscillator",
+      coordinates: ["x"],
+      domain: [[0, 2 * Math.PI]],
+      partials: ["xx"],
+      residual: ({ u, u_xx }) => add(u_xx, u),
+      hardConstraint: { offset: ([x]) => x, factor: ([x]) => dual.mul(x, x) },
+    });
+    // u = 0 on the boundary of [0, 1]² for u = x(1 − x)y(1 − y)·N.
+    const plate = definePde({
+      name: "constrained-plate",
+      coordinates: ["x", "y"],
+      domain: [
+        [0, 1],
+        [0, 1],
+      ],
+      partials: ["laplacian", "xy"],
+      residual: ({ laplacian, u_xy }) => add(laplacian, u_xy),
+      hardConstraint: {
+        factor: ([x, y]) => dual.mul(dual.mul(x, dual.sub(1, x)), dual.mul(y, dual.sub(1, y))),
+      },
+    });
+    for (const problem of [oscillator, plate]) {
+      const model = createMlp({
+        inputs: problem.dim,
+        hidden: [12, 12],
+        outputs: 1,
+        activation: "sine",
+        omega0: 3,
+        biasInit: "uniform",
+        domain: problem.domain,
+      });
+      const report = checkResidual(problem, model, { count: 8 });
+      if (!report.pass) throw new Error(formatReport(report));
+      expect(report.maxRelative).toBeLessThan(PATH_AGREEMENT);
+    }
   });
 });
 
