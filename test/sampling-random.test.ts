@@ -101,7 +101,7 @@ describe("latinHypercubePoints strata", () => {
           ];
           const points = latinHypercubePoints(unit, n, seed);
           for (let i = 0; i < 3; i++) {
-            // The j-th smallest coordinate must lie in stratum j = [j/n, (j+1)/n]; the closed
+            // The j-th smallest coordinate must lie in stratum j = [j/n, (j+1)/n]. The closed
             // interval allows (j + u)/n to round onto the next stratum's edge.
             const column = Array.from({ length: n }, (_, p) => points[p * 3 + i]).sort(
               (a, b) => a - b,

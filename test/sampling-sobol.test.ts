@@ -159,8 +159,8 @@ describe("sobolPoints unscrambled sequence", () => {
 describe("sobolPoints uniformity", () => {
   for (const scrambled of [false, true]) {
     it(`forms a (0, 8, 2)-net in coordinates 1 and 2 (${scrambled ? "shifted" : "plain"})`, () => {
-      // Every box [a/2^p, (a+1)/2^p) × [b/2^q, (b+1)/2^q) with p + q = 8 holds exactly one of the
-      // first 256 points; a digital shift permutes these boxes, so it keeps the property.
+      // Every box [a/2^p, (a+1)/2^p) × [b/2^q, (b+1)/2^q) with p + q = 8 contains exactly one of
+      // the first 256 points. A digital shift permutes these boxes, so it keeps the property.
       const points = sobolPoints(unitBox(2), 256, scrambled ? { random: 9 } : {});
       for (let p = 0; p <= 8; p++) {
         const q = 8 - p;

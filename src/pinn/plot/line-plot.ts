@@ -1,0 +1,204 @@
+// Line plots of named series (loss curves, solution profiles) as an SVG string.
+
+import { type Axis, buildAxis, drawAxes, type PlotArea } from "./axes.js";
+import { element, formatCoordinate, svgOpen, textElement } from "./svg.js";
+
+/** One named curve. Without `x` the points are at x = 0, 1, 2, .... */
+export interface LineSeries {
+  name: string;
+  y: ArrayLike<number>;
+  x?: ArrayLike<number>;
+  /** CSS colour; defaults to the palette entry of the series' position. */
+  color?: string;
+}
+
+export interface LinePlotOptions {
+  series: readonly LineSeries[];
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  /** Log-scale y axis (for loss curves): values <= 0 are skipped like non-finite ones. */
+  logY?: boolean;
+  /** SVG width in pixels (default 640). */
+  width?: number;
+  /** SVG height in pixels (default 400). */
+  height?: number;
+}
+
+/** Default series colours, distinguishable in print and for common colour-vision deficiencies. */
+export const SERIES_COLORS: readonly string[] = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+];
+
+const MARGIN = { left: 80, right: 20, top: 40, bottom: 55 };
+
+/**
+ * Returns an SVG line plot of `options.series` with axes, ticks, a legend and a title.
+ * A point whose x or y is not finite (or y <= 0 on a log axis) is left out and breaks its line,
+ * so the SVG never contains "NaN". The same options give the same string.
+ */
+export function linePlot(options: LinePlotOptions): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 400;
+  checkOptions(options, width, height);
+
+  const logY = options.logY ?? false;
+  const area: PlotArea = {
+    left: MARGIN.left,
+    top: MARGIN.top,
+    width: width - MARGIN.left - MARGIN.right,
+    height: height - MARGIN.top - MARGIN.bottom,
+  };
+  const [xMin, xMax, yMin, yMax] = dataRange(options.series, logY);
+  const xAxis = buildAxis(xMin, xMax, false, area.left, area.left + area.width);
+  const yAxis = buildAxis(yMin, yMax, logY, area.top + area.height, area.top);
+
+  const curves = options.series.map((series, i) =>
+    drawSeries(series, xAxis, yAxis, logY, colorOf(series, i)),
+  );
+  return [
+    svgOpen(width, height),
+    drawAxes(area, xAxis, yAxis, options),
+    element("g", { class: "series", fill: "none", "stroke-width": "1.5" }, curves.join("")),
+    drawLegend(options.series, area),
+    "</svg>",
+  ].join("");
+}
+
+function colorOf(series: LineSeries, index: number): string {
+  return series.color ?? SERIES_COLORS[index % SERIES_COLORS.length];
+}
+
+function isShown(x: number, y: number, logY: boolean): boolean {
+  return Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0);
+}
+
+/** Returns [xMin, xMax, yMin, yMax] over the shown points, with defaults when none is shown. */
+function dataRange(series: readonly LineSeries[], logY: boolean): [number, number, number, number] {
+  let xMin = Number.POSITIVE_INFINITY;
+  let xMax = Number.NEGATIVE_INFINITY;
+  let yMin = Number.POSITIVE_INFINITY;
+  let yMax = Number.NEGATIVE_INFINITY;
+  for (const s of series) {
+    for (let i = 0; i < s.y.length; i++) {
+      const x = s.x === undefined ? i : s.x[i];
+      const y = s.y[i];
+      if (isShown(x, y, logY)) {
+        xMin = Math.min(xMin, x);
+        xMax = Math.max(xMax, x);
+        yMin = Math.min(yMin, y);
+        yMax = Math.max(yMax, y);
+      }
+    }
+  }
+
+  if (xMin > xMax) {
+    // Nothing to show: empty axes over a unit range.
+    return logY ? [0, 1, 1, 10] : [0, 1, 0, 1];
+  }
+  return [xMin, xMax, yMin, yMax];
+}
+
+/**
+ * Returns the path of one series: a new subpath ("M") after every skipped point. A run of one
+ * point has no length, so it is drawn as a dot.
+ */
+function drawSeries(
+  series: LineSeries,
+  xAxis: Axis,
+  yAxis: Axis,
+  logY: boolean,
+  color: string,
+): string {
+  const runs: [number, number][][] = [];
+  let run: [number, number][] = [];
+  for (let i = 0; i < series.y.length; i++) {
+    const x = series.x === undefined ? i : series.x[i];
+    const y = series.y[i];
+    if (!isShown(x, y, logY)) {
+      if (run.length > 0) {
+        runs.push(run);
+      }
+      run = [];
+      continue;
+    }
+    run.push([xAxis.toPixel(x), yAxis.toPixel(y)]);
+  }
+  if (run.length > 0) {
+    runs.push(run);
+  }
+
+  const subpaths = runs
+    .filter((r) => r.length > 1)
+    .map(
+      (r) =>
+        `M${r.map(([px, py]) => `${formatCoordinate(px)} ${formatCoordinate(py)}`).join(" L")}`,
+    );
+  const path =
+    subpaths.length === 0 ? "" : element("path", { d: subpaths.join(" "), stroke: color });
+  const dots = runs
+    .filter((r) => r.length === 1)
+    .map(([[cx, cy]]) => element("circle", { cx, cy, r: "2", fill: color, stroke: "none" }));
+  return element("g", { class: "line" }, path + dots.join(""));
+}
+
+function drawLegend(series: readonly LineSeries[], area: PlotArea): string {
+  if (series.length === 0) {
+    return "";
+  }
+  const rowHeight = 18;
+  const longest = Math.max(...series.map((s) => s.name.length));
+  // Text width is estimated at 7 px per character of the 12 px sans-serif font.
+  const boxWidth = 36 + 7 * longest;
+  const left = area.left + area.width - boxWidth - 8;
+  const top = area.top + 8;
+  const rows = series.map((s, i) => {
+    const y = top + 14 + i * rowHeight;
+    return (
+      element("line", {
+        x1: left + 8,
+        y1: y - 4,
+        x2: left + 28,
+        y2: y - 4,
+        stroke: colorOf(s, i),
+        "stroke-width": "2",
+      }) + textElement(s.name, { x: left + 34, y })
+    );
+  });
+  const frame = element("rect", {
+    x: left,
+    y: top,
+    width: boxWidth,
+    height: series.length * rowHeight + 6,
+    fill: "white",
+    "fill-opacity": "0.85",
+    stroke: "#999999",
+  });
+  return element("g", { class: "legend" }, frame + rows.join(""));
+}
+
+function checkOptions(options: LinePlotOptions, width: number, height: number): void {
+  const minWidth = MARGIN.left + MARGIN.right + 40;
+  const minHeight = MARGIN.top + MARGIN.bottom + 40;
+  if (
+    !(Number.isFinite(width) && width >= minWidth && Number.isFinite(height) && height >= minHeight)
+  ) {
+    throw new RangeError(
+      `linePlot: width and height must be finite and at least ${minWidth} × ${minHeight} pixels, received ${width} × ${height}. Pass a larger size`,
+    );
+  }
+  options.series.forEach((s, i) => {
+    if (s.x !== undefined && s.x.length !== s.y.length) {
+      throw new RangeError(
+        `linePlot: series[${i}] ("${s.name}") has ${s.x.length} x values and ${s.y.length} y values. Pass x and y of equal length`,
+      );
+    }
+  });
+}

@@ -1,0 +1,235 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { heatmap } from "../src/pinn/plot/heatmap.js";
+import { linePlot } from "../src/pinn/plot/line-plot.js";
+import { escapeXml } from "../src/pinn/plot/svg.js";
+
+const ENTITY = /&(amp|lt|gt|quot|#39);/g;
+const TAG = /^<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>$/;
+
+/**
+ * Checks that `svg` is well-formed: tags nest and close, attribute values are quoted, and every
+ * "&" starts one of the five entities escapeXml writes. Returns the count of each element.
+ */
+function checkXml(svg: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const stack: string[] = [];
+  const tokens = svg.match(/<[^>]*>|[^<]+/g) ?? [];
+  expect(tokens.join("")).toBe(svg);
+
+  for (const token of tokens) {
+    expect(token.replace(ENTITY, "")).not.toContain("&");
+    if (!token.startsWith("<")) {
+      expect(token).not.toContain(">");
+      expect(stack.length).toBeGreaterThan(0);
+      continue;
+    }
+
+    const match = TAG.exec(token);
+    expect(match, `malformed tag ${token}`).not.toBeNull();
+    const [, closing, name, , selfClosing] = match as RegExpExecArray;
+    if (closing === "/") {
+      expect(stack.pop()).toBe(name);
+      continue;
+    }
+    if (stack.length === 0) {
+      expect(counts.size, "one root element").toBe(0);
+    }
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (selfClosing !== "/") {
+      stack.push(name);
+    }
+  }
+  expect(stack).toEqual([]);
+  return counts;
+}
+
+/** Returns the text content of every <text> element. */
+function texts(svg: string): string[] {
+  return Array.from(svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g), (m) => m[1]);
+}
+
+describe("plots with non-finite values", () => {
+  it("line plot skips NaN and Infinity with a gap", () => {
+    const y = [1, 2, Number.NaN, 4, 5, Number.POSITIVE_INFINITY, 7, Number.NEGATIVE_INFINITY];
+    const svg = linePlot({ series: [{ name: "u", y }] });
+
+    expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+    checkXml(svg);
+    // Runs [1, 2], [4, 5] and [7]: two subpaths and one dot.
+    const d = /<path d="([^"]*)"/.exec(svg)?.[1] ?? "";
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/L/g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(1);
+  });
+
+  it("log plot skips values <= 0", () => {
+    const svg = linePlot({
+      series: [{ name: "loss", y: [1, 0.1, 0, -1, 0.001, 1e-4] }],
+      logY: true,
+    });
+
+    expect(svg).not.toMatch(/NaN|Infinity/);
+    const d = /<path d="([^"]*)"/.exec(svg)?.[1] ?? "";
+    expect(d.match(/M/g)).toHaveLength(2);
+  });
+
+  it("line plot with no finite value draws empty axes", () => {
+    const svg = linePlot({ series: [{ name: "u", y: [Number.NaN, Number.NaN] }] });
+    expect(svg).not.toMatch(/NaN|Infinity/);
+    expect(checkXml(svg).get("path")).toBeUndefined();
+  });
+
+  it("heatmap draws non-finite cells grey", () => {
+    const values = [0, 1, Number.NaN, 3, Number.POSITIVE_INFINITY, 5];
+    const svg = heatmap({ values, nx: 3, ny: 2, xRange: [0, 1], yRange: [0, 1] });
+
+    expect(svg).not.toMatch(/NaN|Infinity/);
+    checkXml(svg);
+    expect(svg.match(/fill="#d9d9d9"/g)).toHaveLength(2);
+  });
+});
+
+describe("plot input checks", () => {
+  it("rejects mismatched series and sizes", () => {
+    expect(() => linePlot({ series: [{ name: "u", x: [1, 2], y: [1] }] })).toThrow(
+      /series\[0\] \("u"\) has 2 x values and 1 y values/,
+    );
+    expect(() => linePlot({ series: [], width: 50 })).toThrow(/width and height/);
+  });
+
+  it("rejects bad heatmap shapes and ranges", () => {
+    const base = { values: [1, 2, 3, 4], nx: 2, ny: 2, xRange: [0, 1], yRange: [0, 1] } as const;
+    expect(() => heatmap({ ...base, nx: 3 })).toThrow(/nx · ny = 6 entries, received 4/);
+    expect(() => heatmap({ ...base, nx: 0 })).toThrow(/nx must be an integer >= 1/);
+    expect(() => heatmap({ ...base, xRange: [1, 1] })).toThrow(
+      /xRange must be finite with lo < hi/,
+    );
+    expect(() => heatmap({ ...base, yRange: [0, Number.NaN] })).toThrow(/yRange/);
+    expect(() => heatmap({ ...base, valueRange: [2, 1] })).toThrow(/valueRange/);
+  });
+});
+
+describe("escapeXml", () => {
+  it("escapes markup characters", () => {
+    expect(escapeXml(`a<b>&"c"'d'`)).toBe("a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+    expect(escapeXml("&amp;")).toBe("&amp;amp;");
+  });
+
+  it("replaces control characters XML forbids", () => {
+    expect(escapeXml("a\u0001b\tc\nd\u001f\uFFFE")).toBe("a\uFFFDb\tc\nd\uFFFD\uFFFD");
+    expect(escapeXml("u² ∂ 😀")).toBe("u² ∂ 😀");
+  });
+
+  it("keeps titles, labels and names well-formed", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (title, name, label) => {
+        const svg = linePlot({
+          title,
+          xLabel: label,
+          yLabel: label,
+          series: [{ name, y: [1, 2, 3] }],
+        });
+        checkXml(svg);
+        expect(texts(svg)).toContain(escapeXml(title));
+        expect(texts(svg)).toContain(escapeXml(name));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("escapes a hostile title and series name", () => {
+    const svg = linePlot({
+      title: "<script>alert('x')</script> & more",
+      series: [{ name: `"><g onload="x`, y: [1, 2] }],
+    });
+    checkXml(svg);
+    expect(svg).not.toContain("<script>");
+    expect(svg).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more");
+  });
+});
+
+describe("linePlot", () => {
+  const options = {
+    title: "Training loss",
+    xLabel: "step",
+    yLabel: "loss",
+    logY: true,
+    series: [
+      { name: "total", y: [10, 1, 0.1, 0.01, 0.001] },
+      { name: "boundary", x: [0, 2, 4], y: [1, 0.05, 0.002] },
+    ],
+  };
+
+  it("has the expected elements", () => {
+    const svg = linePlot(options);
+    const counts = checkXml(svg);
+
+    expect(counts.get("svg")).toBe(1);
+    expect(counts.get("path")).toBe(2);
+    expect(texts(svg)).toEqual(
+      expect.arrayContaining(["Training loss", "step", "loss", "total", "boundary"]),
+    );
+  });
+
+  it("labels a log axis at powers of ten", () => {
+    const labels = texts(linePlot(options));
+    for (const label of ["0.001", "0.01", "0.1", "1", "10"]) {
+      expect(labels).toContain(label);
+    }
+    expect(labels).not.toContain("5");
+  });
+
+  it("labels a linear axis at nice numbers", () => {
+    const svg = linePlot({ series: [{ name: "u", x: [0, 0.5, 1], y: [-0.93, 0.2, 0.87] }] });
+    const labels = texts(svg);
+    for (const label of ["-1.0", "-0.5", "0.0", "0.5", "1.0", "0.2", "0.8"]) {
+      expect(labels).toContain(label);
+    }
+  });
+
+  it("returns the same string for the same input", () => {
+    expect(linePlot(options)).toBe(linePlot(structuredClone(options)));
+  });
+});
+
+describe("heatmap", () => {
+  const nx = 12;
+  const ny = 8;
+  const values = Float64Array.from({ length: nx * ny }, (_, k) => {
+    const i = Math.floor(k / ny);
+    const j = k % ny;
+    return Math.sin(i / 3) * Math.cos(j / 2);
+  });
+  const options = {
+    values,
+    nx,
+    ny,
+    xRange: [0, 2] as const,
+    yRange: [-1, 1] as const,
+    title: "u(x, y)",
+    xLabel: "x",
+    yLabel: "y",
+    valueLabel: "u",
+  };
+
+  it("draws one cell per value and a colour bar", () => {
+    const svg = heatmap(options);
+    checkXml(svg);
+    const cells = /<g class="cells"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? "";
+    expect(cells.match(/<rect /g)).toHaveLength(nx * ny);
+    expect(svg).toContain('class="color-bar"');
+    expect(texts(svg)).toEqual(expect.arrayContaining(["u(x, y)", "x", "y", "u"]));
+  });
+
+  it("maps the minimum and maximum to the ends of the colour map", () => {
+    const svg = heatmap({ values: [0, 1], nx: 2, ny: 1, xRange: [0, 1], yRange: [0, 1] });
+    const cells = /<g class="cells"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? "";
+    expect(cells).toContain('fill="#440154"');
+    expect(cells).toContain('fill="#fde725"');
+  });
+
+  it("returns the same string for the same input", () => {
+    expect(heatmap(options)).toBe(heatmap({ ...options, values: Float64Array.from(values) }));
+  });
+});
