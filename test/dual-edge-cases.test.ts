@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  type AdScalar,
   abs,
   acos,
   add,
@@ -381,13 +382,13 @@ function toNumber(x: Scalar): number {
 
 describe("method sugar", () => {
   it("chains arithmetic on AD values", () => {
-    // d/dx [(x * x + 1) / (x - 2)] = (x² - 4x - 1) / (x - 2)² = -13/9 at x = 3... at x = 3:
-    // (9 - 12 - 1) / 1 = -4.
+    // (x² + 1) / (x - 2) = x + 2 + 5 / (x - 2): at x = 3 the value is 10,
+    // f' = 1 - 5 / (x - 2)² = -4 and f'' = 10 / (x - 2)³ = 10.
     const f = (x: Scalar) =>
-      (x as Dual)
+      (x as AdScalar)
         .mul(x)
         .add(1)
-        .div((x as Dual).sub(2))
+        .div((x as AdScalar).sub(2))
         .neg()
         .neg();
     expect(derivative(f, 3)).toBe(-4);
