@@ -24,6 +24,7 @@ import {
   sin,
   sinh,
   sqrt,
+  Taylor,
   tan,
   tanh,
 } from "../src/dual/index.js";
@@ -204,6 +205,16 @@ function pointIn(domain: [number, number]) {
 }
 
 describe.each(CASES)("rule $name", ({ f, domain, closed }) => {
+  it("gives NaN everywhere for NaN", () => {
+    const dual = f(new Dual(Number.NaN, 1)) as Dual;
+    const taylor = f(new Taylor([Number.NaN, 1, 0])) as Taylor;
+    expect(primal(dual)).toBeNaN();
+    expect(dual.tangent).toBeNaN();
+    for (const c of taylor.coefficients) {
+      expect(c).toBeNaN();
+    }
+  });
+
   it("matches the closed form in every kind", () => {
     fc.assert(
       fc.property(pointIn(domain), (x) => {
@@ -275,7 +286,8 @@ describe.each(CASES)("rule $name", ({ f, domain, closed }) => {
         const tolerance = DIFFERENCE_SAFETY * (truncation + rounding);
         expect(Math.abs(jvp - difference)).toBeLessThanOrEqual(tolerance);
       }),
-      { numRuns: 40 },
+      // A fixed seed makes the random directions the same on every run.
+      { numRuns: 40, seed: 20261204 },
     );
   });
 
