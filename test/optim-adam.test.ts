@@ -28,6 +28,21 @@ describe("Adam with non-finite gradients", () => {
     });
   }
 
+  it("rejects non-finite parameters", () => {
+    const adam = new Adam(2);
+    const theta = new Float64Array([1, Number.NaN]);
+    expect(() => adam.step(theta, new Float64Array([1, 1]))).toThrow(/theta\[1\] is NaN/);
+    expect(adam.stepCount).toBe(0);
+  });
+
+  it("rejects an update that overflows", () => {
+    // The first step moves θ by −η g / (|g| + ε) ≈ −1e308, and −1.7e308 − 1e308 overflows.
+    const adam = new Adam(1, { learningRate: 1e308 });
+    const theta = new Float64Array([-1.7e308]);
+    expect(() => adam.step(theta, new Float64Array([1]))).toThrow(/would set theta\[0\]/);
+    expect(theta[0]).toBe(-1.7e308);
+  });
+
   it("keeps its moments after a rejected step", () => {
     const reference = new Adam(2, { learningRate: 0.1 });
     const tested = new Adam(2, { learningRate: 0.1 });

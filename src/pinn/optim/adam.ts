@@ -130,6 +130,11 @@ export class Adam {
 
   private checkCandidate(theta: Float64Array): void {
     for (let i = 0; i < this.size; i++) {
+      if (!Number.isFinite(theta[i])) {
+        throw new RangeError(
+          `Adam.step: theta[${i}] is ${theta[i]}, expected a finite number. Restore the parameters from the last finite state`,
+        );
+      }
       if (!Number.isFinite(this.nextTheta[i])) {
         throw new RangeError(
           `Adam.step: the update would set theta[${i}] from ${theta[i]} to ${this.nextTheta[i]}. The parameters were left unchanged, so lower the learning rate`,

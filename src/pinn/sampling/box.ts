@@ -10,7 +10,8 @@ export type RandomSource = number | Random;
 
 /** Returns `source` when it is a generator, else a new generator seeded with it. */
 export function toRandom(source: RandomSource, caller: string): Random {
-  if (source instanceof Random) {
+  // A structural check, so a Random from another copy of the package (src and dist) is accepted.
+  if (typeof source === "object" && source !== null && typeof source.nextUint32 === "function") {
     return source;
   }
   if (!Number.isSafeInteger(source)) {
