@@ -132,7 +132,8 @@ function integerPower(x: Exclude<Scalar, number>, n: number): Scalar {
 /**
  * Returns base^exponent. Base and exponent may both be AD values.
  * - Integer number exponent: repeated squaring, exact at base 0 in every kind (d/dx x^2 = 0
- *   and d/dx x^0 = 0 at x = 0). On plain numbers the value is Math.pow.
+ *   and d/dx x^0 = 0 at x = 0). On plain numbers the value is `**`; on AD values it is the
+ *   product of squares, which can differ from `**` by a few ulps for large n.
  * - Real exponent p: d x^p = p x^(p-1) dx. At base 0: d/dx x^1.875 = 0 and d/dx x^0.5 = +Infinity.
  *   A negative base gives NaN in every component.
  * - AD exponent: d a^b = b a^(b-1) da + a^b ln(a) db, where a^b ln(a) is taken as 0 when
