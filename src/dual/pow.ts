@@ -132,7 +132,7 @@ function integerPower(x: Exclude<Scalar, number>, n: number): Scalar {
 /**
  * Returns base^exponent. Base and exponent may both be AD values.
  * - Integer number exponent: repeated squaring, exact at base 0 in every kind (d/dx x^2 = 0
- *   and d/dx x^0 = 0 at x = 0). On plain numbers the value is `**`; on AD values it is the
+ *   and d/dx x^0 = 0 at x = 0). On plain numbers the value is `**`. On AD values it is a
  *   product of squares, which can differ from `**` by a few ulps for large n.
  * - Real exponent p: d x^p = p x^(p-1) dx. At base 0: d/dx x^1.875 = 0 and d/dx x^0.5 = +Infinity.
  *   A negative base gives NaN in every component.
