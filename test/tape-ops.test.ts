@@ -104,6 +104,21 @@ describe("non-finite values", () => {
     expect(grads.get("w")).toEqual(Float64Array.of(Math.E));
   });
 
+  it("keeps matmulTransposeB cotangents finite past an infinite unselected row", () => {
+    // The tiled kernels would compute 0 · Infinity; the vjp must switch to the skipping loop.
+    const tape = new Tape();
+    const a = tape.param("a", Float64Array.of(1000, 0.5), [2, 1]);
+    const w = tape.param("w", Float64Array.of(3, -1), [2, 1]);
+    const mask = tape.constant([0, 0, 1, 1], [2, 2]);
+    const product = matmulTransposeB(exp(a), exp(w));
+    const f = sum(where(mask, product, 0));
+    const grads = tape.backward(f);
+    const e = Math.exp(0.5);
+
+    expect(grads.get("a")).toEqual(Float64Array.of(0, e * (Math.exp(3) + Math.exp(-1))));
+    expect(grads.get("w")).toEqual(Float64Array.of(e * Math.exp(3), e * Math.exp(-1)));
+  });
+
   it("checkFinite names the first op that overflows", () => {
     const tape = new Tape({ checkFinite: true });
     const a = tape.param("a", Float64Array.of(1000), []);

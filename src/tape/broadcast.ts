@@ -99,33 +99,46 @@ export function broadcastVjp(
 ): void {
   const { rows, inner, strideA: sa, strideB: sb } = p;
   for (let r = 0; r < rows; r++) {
-    let ia = p.rowOffsetA[r];
-    let ib = p.rowOffsetB[r];
     const o = r * inner;
     const end = o + inner;
-    for (let i = o; i < end; i++, ia += sa, ib += sb) {
-      const g = ct[i];
-      if (g === 0) continue;
+    if (ctA !== null) {
+      let ia = p.rowOffsetA[r];
+      let ib = p.rowOffsetB[r];
       switch (code) {
-        // d(a + b) = da + db
+        // d(a + b) = da + db and d(a - b) = da - db
         case BinaryCode.Add:
-          if (ctA !== null) ctA[ia] += g;
-          if (ctB !== null) ctB[ib] += g;
-          break;
-        // d(a - b) = da - db
         case BinaryCode.Sub:
-          if (ctA !== null) ctA[ia] += g;
-          if (ctB !== null) ctB[ib] -= g;
+          for (let i = o; i < end; i++, ia += sa) ctA[ia] += ct[i];
           break;
         // d(a b) = b da + a db
         case BinaryCode.Mul:
-          if (ctA !== null) ctA[ia] += g * b[ib];
-          if (ctB !== null) ctB[ib] += g * a[ia];
+          for (let i = o; i < end; i++, ia += sa, ib += sb)
+            if (ct[i] !== 0) ctA[ia] += ct[i] * b[ib];
           break;
         // d(a / b) = da / b - (a / b) db / b
         case BinaryCode.Div:
-          if (ctA !== null) ctA[ia] += g / b[ib];
-          if (ctB !== null) ctB[ib] -= (g * out[i]) / b[ib];
+          for (let i = o; i < end; i++, ia += sa, ib += sb)
+            if (ct[i] !== 0) ctA[ia] += ct[i] / b[ib];
+          break;
+      }
+    }
+    if (ctB !== null) {
+      let ia = p.rowOffsetA[r];
+      let ib = p.rowOffsetB[r];
+      switch (code) {
+        case BinaryCode.Add:
+          for (let i = o; i < end; i++, ib += sb) ctB[ib] += ct[i];
+          break;
+        case BinaryCode.Sub:
+          for (let i = o; i < end; i++, ib += sb) ctB[ib] -= ct[i];
+          break;
+        case BinaryCode.Mul:
+          for (let i = o; i < end; i++, ia += sa, ib += sb)
+            if (ct[i] !== 0) ctB[ib] += ct[i] * a[ia];
+          break;
+        case BinaryCode.Div:
+          for (let i = o; i < end; i++, ib += sb)
+            if (ct[i] !== 0) ctB[ib] -= (ct[i] * out[i]) / b[ib];
           break;
       }
     }

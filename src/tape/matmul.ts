@@ -1,5 +1,12 @@
 // Matrix product kernels for the tape: a·b and a·bᵀ with their vector-Jacobian products.
 
+import { gemmAB, gemmABt, gemmAtB } from "../dual/matmul.js";
+
+// The products use the register-tiled kernels of src/dual. Those multiply every cotangent
+// entry, so 0 · Infinity would give NaN; where the factor a cotangent meets contains a
+// non-finite value, the vjp falls back to a loop that skips zero cotangents. The finiteness
+// scan reads one operand, which costs 1/m of the product itself.
+
 /** Sizes of a matrix product: `a` is n×k and the result n×m. */
 export interface MatmulSizes {
   readonly n: number;
@@ -14,17 +21,7 @@ export function matmulForward(
   b: Float64Array,
   out: Float64Array,
 ): void {
-  const { n, k, m } = s;
-  out.fill(0, 0, n * m);
-  // i-p-j order keeps the inner loop on contiguous rows of b and out.
-  for (let i = 0; i < n; i++) {
-    const rowOut = i * m;
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p];
-      const rowB = p * m;
-      for (let j = 0; j < m; j++) out[rowOut + j] += aip * b[rowB + j];
-    }
-  }
+  gemmAB(out, a, b, s.n, s.k, s.m);
 }
 
 /**
@@ -32,6 +29,58 @@ export function matmulForward(
  * `ct` adds nothing, even against an infinite entry of `a` or `b`.
  */
 export function matmulVjp(
+  s: MatmulSizes,
+  ct: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  ctA: Float64Array | null,
+  ctB: Float64Array | null,
+): void {
+  const { n, k, m } = s;
+  if (ctA !== null) {
+    if (allFinite(b)) gemmABt(ctA, ct, b, n, m, k, true);
+    else matmulVjpSkippingZeros(s, ct, a, b, ctA, null);
+  }
+  if (ctB !== null) {
+    if (allFinite(a)) gemmAtB(ctB, a, ct, n, k, m, true);
+    else matmulVjpSkippingZeros(s, ct, a, b, null, ctB);
+  }
+}
+
+/** Writes out = a·bᵀ for a (n×k) and b (m×k), row-major: out[i, j] is the dot product of rows. */
+export function matmulTransposeBForward(
+  s: MatmulSizes,
+  a: Float64Array,
+  b: Float64Array,
+  out: Float64Array,
+): void {
+  gemmABt(out, a, b, s.n, s.k, s.m);
+}
+
+/**
+ * Adds the cotangents of out = a·bᵀ: ctA += ct·b and ctB += ctᵀ·a. A zero entry of
+ * `ct` adds nothing, even against an infinite entry of `a` or `b`.
+ */
+export function matmulTransposeBVjp(
+  s: MatmulSizes,
+  ct: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  ctA: Float64Array | null,
+  ctB: Float64Array | null,
+): void {
+  const { n, k, m } = s;
+  if (ctA !== null) {
+    if (allFinite(b)) gemmAB(ctA, ct, b, n, m, k, true);
+    else matmulTransposeBVjpSkippingZeros(s, ct, a, b, ctA, null);
+  }
+  if (ctB !== null) {
+    if (allFinite(a)) gemmAtB(ctB, ct, a, n, m, k, true);
+    else matmulTransposeBVjpSkippingZeros(s, ct, a, b, null, ctB);
+  }
+}
+
+function matmulVjpSkippingZeros(
   s: MatmulSizes,
   ct: Float64Array,
   a: Float64Array,
@@ -54,30 +103,7 @@ export function matmulVjp(
   }
 }
 
-/** Writes out = a·bᵀ for a (n×k) and b (m×k), row-major: out[i, j] is the dot product of rows. */
-export function matmulTransposeBForward(
-  s: MatmulSizes,
-  a: Float64Array,
-  b: Float64Array,
-  out: Float64Array,
-): void {
-  const { n, k, m } = s;
-  for (let i = 0; i < n; i++) {
-    const rowA = i * k;
-    for (let j = 0; j < m; j++) {
-      const rowB = j * k;
-      let dot = 0;
-      for (let p = 0; p < k; p++) dot += a[rowA + p] * b[rowB + p];
-      out[i * m + j] = dot;
-    }
-  }
-}
-
-/**
- * Adds the cotangents of out = a·bᵀ: ctA += ct·b and ctB += ctᵀ·a. A zero entry of
- * `ct` adds nothing.
- */
-export function matmulTransposeBVjp(
+function matmulTransposeBVjpSkippingZeros(
   s: MatmulSizes,
   ct: Float64Array,
   a: Float64Array,
@@ -100,4 +126,12 @@ export function matmulTransposeBVjp(
       }
     }
   }
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    // x - x is 0 for finite x and NaN for NaN or ±Infinity.
+    if (values[i] - values[i] !== 0) return false;
+  }
+  return true;
 }
