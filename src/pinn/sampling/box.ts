@@ -14,7 +14,7 @@ export function toRandom(source: RandomSource, caller: string): Random {
   if (typeof source === "object" && source !== null && typeof source.nextUint32 === "function") {
     return source;
   }
-  if (!Number.isSafeInteger(source)) {
+  if (typeof source !== "number" || !Number.isSafeInteger(source)) {
     throw new RangeError(
       `${caller}: random must be a Random or a safe integer seed, received ${String(source)}. Pass new Random(seed) or an integer seed`,
     );
