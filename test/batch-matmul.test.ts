@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gemmAB, gemmABt, gemmAtB } from "../src/dual/matmul.js";
+import { type GemmKernels, jsGemmKernels, simdGemmKernels } from "../src/dual/matmul-simd.js";
 
 // A sum of k products computed in another order differs by at most k·eps·Σ|a||b| (the
 // standard bound for recursive summation); the kernels keep the order, so this is generous.
@@ -66,48 +67,6 @@ describe("matrix kernels", () => {
     expect(() => gemmAB(short, short, short, 2, 2, 2)).toThrow(RangeError);
   });
 
-  it("gemmABt matches the triple loop", () => {
-    fc.assert(
-      fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
-        const a = randomArray(m * k, seed);
-        const b = randomArray(n * k, seed + 1);
-        const start = accumulate ? randomArray(m * n, seed + 2) : new Float64Array(m * n);
-        const c = start.slice();
-        gemmABt(c, a, b, m, k, n, accumulate);
-        expectWithinBound(c, start, m, n, k, (r, o, i) => [a[r * k + i], b[o * k + i]]);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it("gemmAtB matches the triple loop", () => {
-    fc.assert(
-      fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
-        const a = randomArray(m * k, seed);
-        const b = randomArray(m * n, seed + 1);
-        const start = accumulate ? randomArray(k * n, seed + 2) : new Float64Array(k * n);
-        const c = start.slice();
-        gemmAtB(c, a, b, m, k, n, accumulate);
-        expectWithinBound(c, start, k, n, m, (p, q, r) => [a[r * k + p], b[r * n + q]]);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it("gemmAB matches the triple loop", () => {
-    fc.assert(
-      fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
-        const a = randomArray(m * k, seed);
-        const b = randomArray(k * n, seed + 1);
-        const start = accumulate ? randomArray(m * n, seed + 2) : new Float64Array(m * n);
-        const c = start.slice();
-        gemmAB(c, a, b, m, k, n, accumulate);
-        expectWithinBound(c, start, m, n, k, (r, j, o) => [a[r * k + o], b[o * n + j]]);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
   it("overwrites stale output without accumulate", () => {
     const a = Float64Array.from({ length: 20 }, (_, i) => i);
     const b = Float64Array.from({ length: 20 }, (_, i) => 1 - i);
@@ -118,3 +77,77 @@ describe("matrix kernels", () => {
     expect(stale).toEqual(fresh);
   });
 });
+
+// NOTE: on an engine without WebAssembly SIMD only the JavaScript kernels are tested here.
+const kernelSets: GemmKernels[] = simdGemmKernels
+  ? [jsGemmKernels, simdGemmKernels]
+  : [jsGemmKernels];
+
+for (const kernels of kernelSets) {
+  describe(`${kernels.name} kernels`, () => {
+    it("ABt matches the triple loop", () => {
+      fc.assert(
+        fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
+          const a = randomArray(m * k, seed);
+          const b = randomArray(n * k, seed + 1);
+          const start = accumulate ? randomArray(m * n, seed + 2) : new Float64Array(m * n);
+          const c = start.slice();
+          kernels.ABt(c, a, b, m, k, n, accumulate);
+          expectWithinBound(c, start, m, n, k, (r, o, i) => [a[r * k + i], b[o * k + i]]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("AtB matches the triple loop", () => {
+      fc.assert(
+        fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
+          const a = randomArray(m * k, seed);
+          const b = randomArray(m * n, seed + 1);
+          const start = accumulate ? randomArray(k * n, seed + 2) : new Float64Array(k * n);
+          const c = start.slice();
+          kernels.AtB(c, a, b, m, k, n, accumulate);
+          expectWithinBound(c, start, k, n, m, (p, q, r) => [a[r * k + p], b[r * n + q]]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("AB matches the triple loop", () => {
+      fc.assert(
+        fc.property(shapes, ({ m, k, n, seed, accumulate }) => {
+          const a = randomArray(m * k, seed);
+          const b = randomArray(k * n, seed + 1);
+          const start = accumulate ? randomArray(m * n, seed + 2) : new Float64Array(m * n);
+          const c = start.slice();
+          kernels.AB(c, a, b, m, k, n, accumulate);
+          expectWithinBound(c, start, m, n, k, (r, j, o) => [a[r * k + o], b[o * n + j]]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("survive memory growth and stale padding", () => {
+      // 600·200 numbers exceed the SIMD kernel's first megabyte of memory, and the NaN call
+      // leaves NaN behind A, where the next call's padded rows read.
+      const big = { m: 600, k: 200, n: 6 };
+      const a = randomArray(big.m * big.k, 3);
+      const b = randomArray(big.n * big.k, 4);
+      const c = new Float64Array(big.m * big.n);
+      kernels.ABt(c, a, b, big.m, big.k, big.n);
+      const reference = new Float64Array(big.m * big.n);
+      gemmABt(reference, a, b, big.m, big.k, big.n);
+      expect(c).toEqual(reference);
+
+      const nan = new Float64Array(8 * 5).fill(Number.NaN);
+      kernels.ABt(new Float64Array(8 * 3), nan, randomArray(15, 5), 8, 5, 3);
+      const small = randomArray(5 * 5, 6);
+      const weights = randomArray(3 * 5, 7);
+      const out = new Float64Array(5 * 3);
+      kernels.ABt(out, small, weights, 5, 5, 3);
+      const want = new Float64Array(5 * 3);
+      gemmABt(want, small, weights, 5, 5, 3);
+      expect(out).toEqual(want);
+    });
+  });
+}

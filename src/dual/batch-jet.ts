@@ -1,7 +1,7 @@
 // Batched second-order jets on Float64Array: N points, width m, all streams in one [K·N, m] buffer.
 
 import { JetLayout, type JetSpec } from "./batch-spec.js";
-import { gemmABt } from "./matmul.js";
+import { gemmKernels } from "./matmul-simd.js";
 
 /**
  * A jet of N points and width m in the stacked-stream layout: stream s (value, first partials,
@@ -159,7 +159,7 @@ export function batchAffine(
   const result = prepareOut("batchAffine", jet, outputs, out);
   const rows = jet.streams * jet.points;
 
-  gemmABt(result.data, jet.data, weights, rows, inputs, outputs);
+  gemmKernels.ABt(result.data, jet.data, weights, rows, inputs, outputs);
   const value = result.data;
   for (let p = 0; p < jet.points; p++) {
     const row = p * outputs;

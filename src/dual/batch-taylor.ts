@@ -1,6 +1,6 @@
 // Batched univariate Taylor jets of any order on Float64Array, for equations such as u'''' = f.
 
-import { gemmABt } from "./matmul.js";
+import { gemmKernels } from "./matmul-simd.js";
 
 /**
  * A Taylor jet of order K along one direction v of the input, for N points of width m:
@@ -139,7 +139,7 @@ export function batchTaylorAffine(
   }
   const result = prepareOut("batchTaylorAffine", jet, outputs, out);
 
-  gemmABt(result.data, jet.data, weights, (jet.order + 1) * jet.points, inputs, outputs);
+  gemmKernels.ABt(result.data, jet.data, weights, (jet.order + 1) * jet.points, inputs, outputs);
   for (let p = 0; p < jet.points; p++) {
     for (let o = 0; o < outputs; o++) result.data[p * outputs + o] += bias[o];
   }

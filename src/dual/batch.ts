@@ -4,3 +4,4 @@ export * from "./batch-jet.js";
 export * from "./batch-spec.js";
 export * from "./batch-taylor.js";
 export * from "./matmul.js";
+export * from "./matmul-simd.js";

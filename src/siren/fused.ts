@@ -11,7 +11,7 @@
 // then dW += dZᵀ·S, db += the value rows of dZ summed over points, dS += dZ·W.
 
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
-import { gemmAB, gemmABt, gemmAtB } from "../dual/matmul.js";
+import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
 import type { LayerActivation } from "./activation.js";
@@ -113,7 +113,7 @@ export function fusedLayerForward(
   ws.input = input;
   ws.weights = weights;
 
-  gemmABt(ws.z, input, weights, rows, ws.inputs, out);
+  gemmKernels.ABt(ws.z, input, weights, rows, ws.inputs, out);
   for (let p = 0; p < ws.points; p++) {
     const row = p * out;
     for (let o = 0; o < out; o++) ws.z[row + o] += bias[o];
@@ -227,14 +227,14 @@ export function fusedLayerBackward(
   const dz = ws.activation === "linear" ? ctOut : ws.dz;
   if (ws.activation !== "linear") activationBackward(ws, ctOut);
 
-  if (gW !== null) gemmAtB(gW, dz, input, rows, out, ws.inputs, true);
+  if (gW !== null) gemmKernels.AtB(gW, dz, input, rows, out, ws.inputs, true);
   if (gb !== null) {
     for (let p = 0; p < ws.points; p++) {
       const row = p * out;
       for (let o = 0; o < out; o++) gb[o] += dz[row + o];
     }
   }
-  if (ctIn !== null) gemmAB(ctIn, dz, weights, rows, out, ws.inputs, true);
+  if (ctIn !== null) gemmKernels.AB(ctIn, dz, weights, rows, out, ws.inputs, true);
 }
 
 /** Writes dZ = (the activation's jet map)ᵀ G into ws.dz; the formulas head this file. */

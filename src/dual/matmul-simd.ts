@@ -1,0 +1,346 @@
+// Matrix products through a small WebAssembly SIMD kernel, with the plain kernels as fallback.
+//
+// One kernel computes C = A' · B'ᵀ in 4×4 tiles held in eight f64x2 accumulators. A' is read
+// from A with any row and column stride (so Aᵀ needs no transposed copy), and B' is packed
+// into panels of four columns, which makes every load of B' a contiguous v128 load. Each call
+// copies A, the packed B' and C through the module's memory. Every entry sums its products in
+// the same order as the JavaScript kernels of matmul.ts, without fused multiply-add, so both
+// give the same bits. The module is built byte by byte below. Where WebAssembly or its SIMD
+// extension is missing, `gemmKernels` falls back to the JavaScript kernels.
+
+import { gemmAB, gemmABt, gemmAtB } from "./matmul.js";
+
+/** Three matrix products with the signatures of matmul.ts. */
+export interface GemmKernels {
+  /** "wasm-simd" or "js": which implementation runs. */
+  readonly name: string;
+  /** C (+)= A · Bᵀ with A [m, k], B [n, k], C [m, n]. */
+  readonly ABt: typeof gemmABt;
+  /** C (+)= Aᵀ · B with A [m, k], B [m, n], C [k, n]. */
+  readonly AtB: typeof gemmAtB;
+  /** C (+)= A · B with A [m, k], B [k, n], C [m, n]. */
+  readonly AB: typeof gemmAB;
+}
+
+/** The JavaScript kernels, always available. */
+export const jsGemmKernels: GemmKernels = { name: "js", ABt: gemmABt, AtB: gemmAtB, AB: gemmAB };
+
+// --- A minimal WebAssembly emitter: only what the kernel needs. ---
+
+function unsignedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value !== 0);
+  return bytes;
+}
+
+function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
+    bytes.push(done ? byte : byte | 0x80);
+    if (done) return bytes;
+  }
+}
+
+function vector(items: number[][]): number[] {
+  return [...unsignedLeb(items.length), ...items.flat()];
+}
+
+function section(id: number, bytes: number[]): number[] {
+  return [id, ...unsignedLeb(bytes.length), ...bytes];
+}
+
+function name(text: string): number[] {
+  return vector([...text].map((ch) => [ch.charCodeAt(0)]));
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const op = {
+  get: (index: number) => [0x20, ...unsignedLeb(index)],
+  set: (index: number) => [0x21, ...unsignedLeb(index)],
+  i32: (value: number) => [0x41, ...signedLeb(value)],
+  add: [0x6a],
+  mul: [0x6c],
+  shl: [0x74],
+  geU: [0x4f],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  brIf: (depth: number) => [0x0d, depth],
+  br: (depth: number) => [0x0c, depth],
+  end: [0x0b],
+  // SIMD ops: prefix 0xfd, then the opcode as LEB128, then a memory argument (log2 alignment, offset).
+  v128Load: (offset: number) => [0xfd, 0x00, 4, ...unsignedLeb(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 4, ...unsignedLeb(offset)],
+  load64Splat: [0xfd, 0x0a, 3, 0],
+  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
+};
+
+// Parameters (all i32, offsets and strides in bytes): a, bp, c, m, k, n, aRowStride, aColStride.
+// m and n must be multiples of 4. C' has row stride 8n.
+const P = { a: 0, bp: 1, c: 2, m: 3, k: 4, n: 5, rowStride: 6, colStride: 7 };
+// Locals: the i32 counters r, o, i, the row pointers p0..p3, the panel pointer pb and the
+// output pointer pc. Then the v128 accumulators acc0..acc7, where row q of the tile uses acc 2q
+// for columns 0-1 and acc 2q + 1 for columns 2-3. Last come the two halves of a B' row and the
+// splatted element of A'.
+const L = { r: 8, o: 9, i: 10, p: 11, pb: 15, pc: 16, acc: 17, low: 25, high: 26, x: 27 };
+
+function kernelBody(): number[] {
+  const body: number[] = [];
+  const emit = (...parts: number[][]) => {
+    for (const part of parts) body.push(...part);
+  };
+
+  // for (r = 0; r < m; r += 4)
+  emit(op.i32(0), op.set(L.r), op.block, op.loop);
+  emit(op.get(L.r), op.get(P.m), op.geU, op.brIf(1));
+
+  // for (o = 0; o < n; o += 4)
+  emit(op.i32(0), op.set(L.o), op.block, op.loop);
+  emit(op.get(L.o), op.get(P.n), op.geU, op.brIf(1));
+  for (let q = 0; q < 8; q++) emit(op.v128Zero, op.set(L.acc + q));
+  // p_q = a + (r + q)·rowStride; pb = bp + o·k·8 (panel o/4 contains 4k numbers).
+  for (let q = 0; q < 4; q++) {
+    emit(op.get(P.a), op.get(L.r), op.i32(q), op.add, op.get(P.rowStride), op.mul, op.add);
+    emit(op.set(L.p + q));
+  }
+  emit(op.get(P.bp), op.get(L.o), op.get(P.k), op.mul, op.i32(3), op.shl, op.add, op.set(L.pb));
+
+  // for (i = 0; i < k; i++): acc += splat(A'[r + q, i]) · B'[o .. o + 3, i]
+  emit(op.i32(0), op.set(L.i), op.block, op.loop);
+  emit(op.get(L.i), op.get(P.k), op.geU, op.brIf(1));
+  emit(op.get(L.pb), op.v128Load(0), op.set(L.low), op.get(L.pb), op.v128Load(16), op.set(L.high));
+  for (let q = 0; q < 4; q++) {
+    emit(op.get(L.p + q), op.load64Splat, op.set(L.x));
+    for (const half of [0, 1]) {
+      const acc = L.acc + 2 * q + half;
+      const b = half === 0 ? L.low : L.high;
+      emit(op.get(acc), op.get(L.x), op.get(b), op.f64x2Mul, op.f64x2Add, op.set(acc));
+    }
+    emit(op.get(L.p + q), op.get(P.colStride), op.add, op.set(L.p + q));
+  }
+  emit(op.get(L.pb), op.i32(32), op.add, op.set(L.pb));
+  emit(op.get(L.i), op.i32(1), op.add, op.set(L.i), op.br(0), op.end, op.end);
+
+  // Store the tile: row r + q of C' starts at c + ((r + q)·n + o)·8.
+  for (let q = 0; q < 4; q++) {
+    emit(op.get(P.c), op.get(L.r), op.i32(q), op.add, op.get(P.n), op.mul, op.get(L.o), op.add);
+    emit(op.i32(3), op.shl, op.add, op.set(L.pc));
+    emit(op.get(L.pc), op.get(L.acc + 2 * q), op.v128Store(0));
+    emit(op.get(L.pc), op.get(L.acc + 2 * q + 1), op.v128Store(16));
+  }
+  emit(op.get(L.o), op.i32(4), op.add, op.set(L.o), op.br(0), op.end, op.end);
+
+  emit(op.get(L.r), op.i32(4), op.add, op.set(L.r), op.br(0), op.end, op.end);
+  emit(op.end);
+  return body;
+}
+
+function moduleBytes(): Uint8Array {
+  const locals = vector([
+    [...unsignedLeb(9), I32],
+    [...unsignedLeb(11), V128],
+  ]);
+  const code = [...locals, ...kernelBody()];
+  const params = vector(new Array<number[]>(8).fill([I32]));
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector([[0x60, ...params, 0x00]])),
+    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(3, vector([[0x00]])),
+    ...section(7, vector([[...name("gemm"), 0x00, 0x00]])),
+    ...section(10, vector([[...unsignedLeb(code.length), ...code]])),
+  ]);
+}
+
+// --- Driver: copies operands into the module's memory, packs B', runs, copies C out. ---
+
+type KernelFunction = (
+  a: number,
+  bp: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  rowStride: number,
+  colStride: number,
+) => void;
+
+/**
+ * The part of the WebAssembly JavaScript API used here. The compiler settings of this package
+ * include neither the DOM nor a WebAssembly lib, so the shapes are declared locally.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+class SimdGemm {
+  private readonly memory: WasmMemory;
+  private readonly kernel: KernelFunction;
+  private view: Float64Array;
+
+  constructor(wasm: WasmApi) {
+    this.memory = new wasm.Memory({ initial: 16 });
+    const module = new wasm.Module(moduleBytes());
+    const instance = new wasm.Instance(module, { env: { memory: this.memory } });
+    this.kernel = instance.exports.gemm as KernelFunction;
+    this.view = new Float64Array(this.memory.buffer);
+  }
+
+  /** Grows the memory to hold `doubles` numbers; growing detaches the old view. */
+  private reserve(doubles: number): Float64Array {
+    const bytes = doubles * 8;
+    const current = this.memory.buffer.byteLength;
+    if (bytes > current) {
+      this.memory.grow(Math.ceil((bytes - current) / 65536));
+      this.view = new Float64Array(this.memory.buffer);
+    }
+    return this.view;
+  }
+
+  /**
+   * Computes C (+)= A' · B'ᵀ, where A'[r, i] = a[r·aRow + i·aColumn] is [m, k] and
+   * B'[o, i] = b[o·bRow + i·bColumn] is [n, k]. Strides count numbers, not bytes.
+   */
+  run(
+    c: Float64Array,
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    k: number,
+    n: number,
+    aRow: number,
+    aColumn: number,
+    bRow: number,
+    bColumn: number,
+    accumulate: boolean,
+  ): void {
+    const m4 = roundUp4(m);
+    const n4 = roundUp4(n);
+    // The tile loop reads up to 3 rows past A's last row. They only feed rows of C' that are
+    // dropped, but they must lie inside memory, so A gets slack behind it. Offsets are kept
+    // to multiples of 8 numbers so that v128 loads are aligned.
+    const slack = 4 * (aRow + aColumn) + 8;
+    const aOffset = 0;
+    const bOffset = roundUp8(a.length + slack);
+    const cOffset = roundUp8(bOffset + n4 * k);
+    const view = this.reserve(cOffset + m4 * n4);
+
+    view.set(a, aOffset);
+    packPanels(view, bOffset, b, n, n4, k, bRow, bColumn);
+    this.kernel(aOffset * 8, bOffset * 8, cOffset * 8, m4, k, n4, aRow * 8, aColumn * 8);
+
+    for (let r = 0; r < m; r++) {
+      const from = cOffset + r * n4;
+      const to = r * n;
+      if (accumulate) {
+        for (let o = 0; o < n; o++) c[to + o] += view[from + o];
+      } else {
+        for (let o = 0; o < n; o++) c[to + o] = view[from + o];
+      }
+    }
+  }
+}
+
+function roundUp8(value: number): number {
+  return (value + 7) & ~7;
+}
+
+function roundUp4(value: number): number {
+  return (value + 3) & ~3;
+}
+
+/**
+ * Writes B' [n, k], B'[o, i] = source[o·oStride + i·iStride], as panels of four columns:
+ * B'[o, i] goes to offset + (o / 4)·4k + 4i + (o mod 4). Columns n .. n4 − 1 are zero.
+ */
+function packPanels(
+  view: Float64Array,
+  offset: number,
+  source: Float64Array,
+  n: number,
+  n4: number,
+  k: number,
+  oStride: number,
+  iStride: number,
+): void {
+  for (let o = 0; o < n4; o++) {
+    const panel = offset + (o >> 2) * 4 * k + (o & 3);
+    if (o >= n) {
+      for (let i = 0; i < k; i++) view[panel + 4 * i] = 0;
+      continue;
+    }
+    const base = o * oStride;
+    for (let i = 0; i < k; i++) view[panel + 4 * i] = source[base + i * iStride];
+  }
+}
+
+function checkSizes(
+  name: string,
+  c: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  sizes: [number, number, number],
+): void {
+  const [cSize, aSize, bSize] = sizes;
+  if (a.length !== aSize || b.length < bSize || c.length < cSize) {
+    throw new RangeError(
+      `${name}: buffers do not match the given shapes: need A ${aSize}, B ${bSize}, C ${cSize} elements, received ${a.length}, ${b.length}, ${c.length}; check m, k and n`,
+    );
+  }
+}
+
+function simdKernels(gemm: SimdGemm): GemmKernels {
+  return {
+    name: "wasm-simd",
+    ABt(c, a, b, m, k, n, accumulate = false) {
+      checkSizes("gemmKernels.ABt", c, a, b, [m * n, m * k, n * k]);
+      // A' = A [m, k]; B'[o, i] = B[o·k + i].
+      gemm.run(c, a, b, m, k, n, k, 1, k, 1, accumulate);
+    },
+    AtB(c, a, b, m, k, n, accumulate = false) {
+      checkSizes("gemmKernels.AtB", c, a, b, [k * n, m * k, m * n]);
+      // A'[p, r] = A[r·k + p] is Aᵀ [k, m]; B'[q, r] = B[r·n + q].
+      gemm.run(c, a, b, k, m, n, 1, k, 1, n, accumulate);
+    },
+    AB(c, a, b, m, k, n, accumulate = false) {
+      checkSizes("gemmKernels.AB", c, a, b, [m * n, m * k, k * n]);
+      // A' = A [m, k]; B'[j, o] = B[o·n + j].
+      gemm.run(c, a, b, m, k, n, k, 1, 1, n, accumulate);
+    },
+  };
+}
+
+/** Builds the SIMD kernels, or returns null where WebAssembly SIMD is not available. */
+function createSimdKernels(): GemmKernels | null {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined) return null;
+  try {
+    return simdKernels(new SimdGemm(wasm));
+  } catch {
+    // A CompileError here means the engine lacks the SIMD extension: the JS kernels serve.
+    return null;
+  }
+}
+
+/** The WebAssembly SIMD kernels, or null where the engine does not support them. */
+export const simdGemmKernels: GemmKernels | null = createSimdKernels();
+
+/** The fastest kernels available: WebAssembly SIMD where supported, else JavaScript. */
+export const gemmKernels: GemmKernels = simdGemmKernels ?? jsGemmKernels;
