@@ -480,6 +480,33 @@ describe("strong-Wolfe line search", () => {
     );
   });
 
+  it("enforces sufficient decrease where curvature already holds", () => {
+    // φ(a) = (a − 1)² − 1, φ(0) = 0, φ'(0) = −2. With c1 = 0.45 and c2 = 0.5 the first trial
+    // a = 1.5 meets the curvature condition (|φ'| = 1 <= 1) but not sufficient decrease
+    // (−0.75 > −1.35), so the search must move on to a shorter step.
+    const objective: Objective = (theta, grad) => {
+      grad[0] = 2 * (theta[0] - 1);
+      return (theta[0] - 1) ** 2 - 1;
+    };
+    const theta = new Float64Array([0]);
+    const grad = new Float64Array([-2]);
+    const c1 = 0.45;
+    const result = strongWolfeLineSearch(
+      objective,
+      theta,
+      0,
+      grad,
+      new Float64Array([1]),
+      1.5,
+      createLineSearchBuffers(1),
+      { c1, c2: 0.5 },
+    );
+
+    expect(result.status).toBe("wolfe");
+    expect(result.loss).toBeLessThanOrEqual(c1 * result.step * -2);
+    expect(result.step).toBeLessThan(1.5);
+  });
+
   it("rejects a direction that is not a descent direction", () => {
     const objective: Objective = (theta, grad) => {
       grad[0] = 2 * theta[0];
