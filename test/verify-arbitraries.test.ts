@@ -8,9 +8,9 @@ import {
   mlpOptions,
   pointInBox,
   pointsInBox,
-  randomUnitVector,
   unitDirection,
 } from "../src/verify/arbitraries.js";
+import { randomUnitVector } from "../src/verify/directions.js";
 
 // A normalised vector has norm 1 up to the rounding of d squares, a sum and a square root.
 const NORM_TOLERANCE = 1e-14;

@@ -4,7 +4,7 @@ import * as fc from "fast-check";
 import type { Activation } from "../siren/activation.js";
 import { createMlp, type Mlp } from "../siren/mlp.js";
 import type { MlpOptions } from "../siren/options.js";
-import { Random } from "../siren/random.js";
+import { randomUnitVector } from "./directions.js";
 
 /** An interval [lower, upper] of the real line. */
 export type Interval = readonly [number, number];
@@ -49,17 +49,6 @@ export function pointsInBox(
 export function unitDirection(dim: number): fc.Arbitrary<number[]> {
   checkCount("unitDirection", "dim", dim, 1);
   return fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((seed) => randomUnitVector(dim, seed));
-}
-
-/** Returns a unit vector of R^dim drawn from `seed`, uniform on the sphere. */
-export function randomUnitVector(dim: number, seed: number): number[] {
-  const random = new Random(seed);
-  for (;;) {
-    const vector = Array.from({ length: dim }, () => random.normal());
-    const norm = Math.hypot(...vector);
-    // A standard normal vector has norm 0 with probability 0; the loop only guards underflow.
-    if (norm > 1e-150) return vector.map((component) => component / norm);
-  }
 }
 
 /** Ranges of the random networks drawn by `mlpOptions` and `mlp`. */

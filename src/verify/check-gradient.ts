@@ -2,12 +2,12 @@
 
 import { Dual, newTag, primal, type Scalar } from "../dual/index.js";
 import { Tape, type Tensor } from "../tape/index.js";
-import { randomUnitVector } from "./arbitraries.js";
 import {
   centralDifference,
   DEFAULT_EVALUATION_ROUNDINGS,
   differenceTolerance,
 } from "./central-difference.js";
+import { randomUnitVector } from "./directions.js";
 import { allPass, assertReport, type Comparison, compare, type Report } from "./report.js";
 import {
   applyOverride,

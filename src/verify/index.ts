@@ -8,7 +8,6 @@ export {
   mlpOptions,
   pointInBox,
   pointsInBox,
-  randomUnitVector,
   unitDirection,
 } from "./arbitraries.js";
 export {
@@ -58,6 +57,7 @@ export {
   type ResidualReport,
   samplePoints,
 } from "./check-residual.js";
+export { randomUnitVector } from "./directions.js";
 export {
   allPass,
   assertReport,
