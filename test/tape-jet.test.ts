@@ -43,13 +43,16 @@ import {
   jetTanh,
   jetUnary,
   mean,
+  mul,
   normalizeSpec,
   ShapeError,
   seedJet,
   sin,
   square,
+  sum,
   Tape,
-  type TapeJet,
+  TapeJet,
+  type Tensor,
 } from "../src/tape/index.js";
 
 // Closed form vs jet for sin(ω(s x + c)): both evaluate the same few products (ω z, ω cos,
@@ -516,6 +519,125 @@ describe("gradients of a loss with u'' + u", () => {
         expect(Math.abs(fine - dot)).toBeLessThanOrEqual(truncation + rounding);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The hand-derived backward of the sine layer's jet (docs/tape-and-jets.md) against the
+// tape, which differentiates the generic jet rule op by op.
+
+// Both sides sum at most a dozen products of factors bounded by ω³ ≤ 27 and values ≤ 1, in
+// different orders: 12 · 27 · eps ≈ 7e-14 relative to 1 + |expected|; 1e-12 gives headroom.
+const SINE_BACKWARD_TOLERANCE = 1e-12;
+
+/** Returns Σ_q weights[q] · t[q] on the tape. */
+function mulSum(tape: Tape, weights: Float64Array, t: Tensor): Tensor {
+  return sum(mul(tape.constant(weights, t.shape), t));
+}
+
+describe("sine layer jet backward", () => {
+  it("matches the formulas for the cotangents of z, z_i, z_ij and Δz", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const rng = new Random(seed);
+        const omega = rng.uniformIn(0.5, 3);
+        const size = 4;
+        const uniform = () => Float64Array.from({ length: size }, () => rng.uniformIn(-1, 1));
+        const pairs: [number, number][] = [
+          [0, 0],
+          [0, 1],
+          [1, 1],
+        ];
+        const spec: JetSpec = { dim: 2, first: [0, 1], second: pairs, laplacian: true };
+        const z = {
+          value: uniform(),
+          first: [uniform(), uniform()],
+          second: pairs.map(uniform),
+          laplacian: uniform(),
+        };
+        const ct = {
+          value: uniform(),
+          first: [uniform(), uniform()],
+          second: pairs.map(uniform),
+          laplacian: uniform(),
+        };
+
+        // Tape: y = jetSine(z), L = <ct, y> over every coefficient.
+        const tape = new Tape();
+        const shape = [2, 2];
+        const first = new Map([0, 1].map((i) => [i, tape.param(`z${i}`, z.first[i], shape)]));
+        const second = new Map(
+          pairs.map(([i, j], k) => [`${i},${j}`, tape.param(`z${i}${j}`, z.second[k], shape)]),
+        );
+        const jet = new TapeJet(
+          spec,
+          tape.param("z", z.value, shape),
+          first,
+          second,
+          tape.param("lap", z.laplacian, shape),
+        );
+        const y = jetSine(jet, omega);
+        const terms = [
+          mulSum(tape, ct.value, y.value),
+          mulSum(tape, ct.first[0], y.partial(0)),
+          mulSum(tape, ct.first[1], y.partial(1)),
+          ...pairs.map(([i, j], k) => mulSum(tape, ct.second[k], y.secondPartial(i, j))),
+          mulSum(tape, ct.laplacian, y.laplacian as Tensor),
+        ];
+        const loss = terms.reduce((s, t) => add(s, t));
+        const grads = tape.backward(loss);
+
+        // Formulas, elementwise: s = sin(ωz), c = cos(ωz).
+        for (let q = 0; q < size; q++) {
+          const s = Math.sin(omega * z.value[q]);
+          const c = Math.cos(omega * z.value[q]);
+          const zi = [z.first[0][q], z.first[1][q]];
+          const ctPair = (i: number, j: number) =>
+            ct.second[pairs.findIndex(([a, b]) => a === i && b === j)][q];
+
+          // z̄_ij = ω c ȳ_ij and Δz̄ = ω c Δȳ
+          pairs.forEach(([i, j], k) => {
+            close(
+              grads.get(`z${i}${j}`)?.[q] as number,
+              omega * c * ct.second[k][q],
+              SINE_BACKWARD_TOLERANCE,
+              "z_ij",
+            );
+          });
+          close(
+            grads.get("lap")?.[q] as number,
+            omega * c * ct.laplacian[q],
+            SINE_BACKWARD_TOLERANCE,
+            "Δz",
+          );
+
+          // z̄_i = ω c ȳ_i − ω² s (2 ȳ_ii z_i + Σ_{j≠i} ȳ_ij z_j) − 2 ω² s Δȳ z_i
+          for (const i of [0, 1]) {
+            const other = 1 - i;
+            const pairTerm =
+              2 * ctPair(i, i) * zi[i] + ctPair(Math.min(i, other), Math.max(i, other)) * zi[other];
+            const expected =
+              omega * c * ct.first[i][q] -
+              omega * omega * s * pairTerm -
+              2 * omega * omega * s * ct.laplacian[q] * zi[i];
+            close(grads.get(`z${i}`)?.[q] as number, expected, SINE_BACKWARD_TOLERANCE, `z_${i}`);
+          }
+
+          // z̄ = ω c ȳ − ω² s (Σ_i ȳ_i z_i + Σ_ij ȳ_ij z_ij + Δȳ Δz) − ω³ c (Σ_ij ȳ_ij z_i z_j + Δȳ Σ_i z_i²)
+          let linear =
+            ct.first[0][q] * zi[0] + ct.first[1][q] * zi[1] + ct.laplacian[q] * z.laplacian[q];
+          let curvature = ct.laplacian[q] * (zi[0] * zi[0] + zi[1] * zi[1]);
+          pairs.forEach(([i, j], k) => {
+            linear += ct.second[k][q] * z.second[k][q];
+            curvature += ct.second[k][q] * zi[i] * zi[j];
+          });
+          const expected =
+            omega * c * ct.value[q] - omega * omega * s * linear - omega ** 3 * c * curvature;
+          close(grads.get("z")?.[q] as number, expected, SINE_BACKWARD_TOLERANCE, "z");
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });
