@@ -79,7 +79,7 @@ describe("Adam input checks", () => {
 });
 
 describe("Adam update rule", () => {
-  it("moves by -lr g / (|g| + eps) on the first step", () => {
+  it("first step is -lr g / (|g| + eps)", () => {
     const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true });
     fc.assert(
       fc.property(fc.array(finite, { minLength: 1, maxLength: 8 }), (values) => {

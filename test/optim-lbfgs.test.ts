@@ -52,7 +52,7 @@ function allFinite(values: ArrayLike<number>): boolean {
 }
 
 describe("L-BFGS with non-finite values", () => {
-  it("ends at a finite best point when the loss is NaN beyond a radius", () => {
+  it("stops inside a NaN region boundary", () => {
     // f = Σ (x_i − 3)², but NaN where |x| > 2: the minimiser of the finite region is on the
     // circle |x| = 2, which the line search can only approach from inside.
     const radius = 2;
@@ -80,7 +80,7 @@ describe("L-BFGS with non-finite values", () => {
     expect(["non-finite", "line-search-failed", "loss-change-tolerance"]).toContain(result.reason);
   });
 
-  it("ends at the start when every trial point is NaN", () => {
+  it("stays at the start when all trials are NaN", () => {
     const objective: Objective = (x, grad) => {
       grad[0] = 2 * (x[0] - 1);
       return x[0] === 0.5 ? 0.25 : Number.NaN;
@@ -93,7 +93,7 @@ describe("L-BFGS with non-finite values", () => {
     expect(result.loss).toBe(0.25);
   });
 
-  it("treats a NaN gradient at a trial point as non-finite", () => {
+  it("treats a NaN trial gradient as non-finite", () => {
     // f = x², but the gradient is NaN for x < 0.5, so steps must stop short of that region.
     const objective: Objective = (x, grad) => {
       grad[0] = x[0] < 0.5 ? Number.NaN : 2 * x[0];
@@ -106,7 +106,7 @@ describe("L-BFGS with non-finite values", () => {
     expect(result.theta[0]).toBeGreaterThanOrEqual(0.5);
   });
 
-  it("rejects a start point with a non-finite loss, gradient or entry", () => {
+  it("rejects a non-finite start", () => {
     const nanLoss: Objective = () => Number.NaN;
     const infGrad: Objective = (_x, grad) => {
       grad[0] = Number.POSITIVE_INFINITY;
@@ -142,7 +142,7 @@ describe("L-BFGS on Rosenbrock", () => {
     expect(Math.abs(grad[1] - -88)).toBeLessThanOrEqual(ROSENBROCK_VALUE_TOLERANCE);
   });
 
-  it("converges to all ones in 5-D with a non-increasing loss", () => {
+  it("converges to all ones in 5-D", () => {
     const x0 = Float64Array.from(rosenbrockCase.inputs.x0_5d);
     const result = lbfgs(rosenbrock, x0, { maxIterations: 500 });
 
@@ -247,7 +247,7 @@ describe("L-BFGS on quadratics", () => {
     return { objective, minimiser };
   }
 
-  it("converges in about n iterations with a near-exact line search", () => {
+  it("converges in about n iterations", () => {
     // With exact line searches, quasi-Newton directions on a quadratic are conjugate, so the
     // minimiser is reached in n steps. Here c2 = 0.01 makes the line search nearly exact (the
     // cubic fit is exact on a quadratic), and H0 is rescaled each step, so two extra are allowed.
@@ -316,7 +316,7 @@ describe("L-BFGS with negative curvature", () => {
     expect(Math.abs(result.loss - -0.25)).toBeLessThan(1e-9);
   });
 
-  it("leaves the saddle region with the full line search", () => {
+  it("leaves the saddle with full search", () => {
     const result = lbfgs(doubleWell, new Float64Array([0.05, 0.5]));
 
     expect(Math.abs(Math.abs(result.theta[0]) - 1)).toBeLessThan(1e-6);
@@ -325,7 +325,7 @@ describe("L-BFGS with negative curvature", () => {
 });
 
 describe("LbfgsHistory", () => {
-  it("rejects pairs with y·s <= 0, y = 0 or non-finite entries", () => {
+  it("rejects pairs failing the curvature test", () => {
     const history = new LbfgsHistory(2, 3);
     const s = new Float64Array([1, 0]);
 
@@ -342,7 +342,7 @@ describe("LbfgsHistory", () => {
     expect(Array.from(direction)).toEqual([-3, 4]);
   });
 
-  it("reproduces the inverse Hessian of a quadratic from n pairs", () => {
+  it("recovers a diagonal inverse Hessian", () => {
     // For f = ½ xᵀ diag(2, 5) x, pairs along the axes give H = diag(1/2, 1/5) exactly.
     const history = new LbfgsHistory(2, 5);
     expect(history.push(new Float64Array([1, 0]), new Float64Array([2, 0]))).toBe(true);
@@ -393,7 +393,7 @@ describe("LbfgsHistory", () => {
 });
 
 describe("L-BFGS at the rounding floor", () => {
-  it("retries steepest descent once, then stops at a finite point", () => {
+  it("retries steepest descent once, then stops", () => {
     // f = 1 + Σ (i+1) (x_i − 0.3 (i+1))²: once the quadratic part is below ulp(1) ≈ 2e-16, no
     // step can lower f in float64, so the quasi-Newton search fails, the memory is cleared,
     // the steepest-descent search fails too, and lbfgs stops.
@@ -425,7 +425,7 @@ describe("L-BFGS at the rounding floor", () => {
 });
 
 describe("strong-Wolfe line search", () => {
-  it("finds the exact minimiser of a cubic in one interpolation", () => {
+  it("interpolates a quadratic exactly", () => {
     // φ(a) = (a − 1)² has φ(0) = 1, φ'(0) = −2, φ(3) = 4, φ'(3) = 4; the cubic fit is exact.
     const minimiser = cubicMinimizer(
       { step: 0, loss: 1, slope: -2 },

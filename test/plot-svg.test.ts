@@ -222,7 +222,7 @@ describe("heatmap", () => {
     expect(texts(svg)).toEqual(expect.arrayContaining(["u(x, y)", "x", "y", "u"]));
   });
 
-  it("maps the minimum and maximum to the ends of the colour map", () => {
+  it("maps min and max to the colour ends", () => {
     const svg = heatmap({ values: [0, 1], nx: 2, ny: 1, xRange: [0, 1], yRange: [0, 1] });
     const cells = /<g class="cells"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? "";
     expect(cells).toContain('fill="#440154"');

@@ -21,7 +21,7 @@ describe("boundary sampling input checks", () => {
     }
   });
 
-  it("rejects a value outside the box and a bad dimension", () => {
+  it("rejects out-of-box values and dimensions", () => {
     expect(() => slicePoints(BOX, 1, 2.5, 4, "uniform", 1)).toThrow(
       /box\[1\] = \[-1, 2\], received 2.5/,
     );

@@ -158,7 +158,7 @@ describe("sobolPoints unscrambled sequence", () => {
 
 describe("sobolPoints uniformity", () => {
   for (const scrambled of [false, true]) {
-    it(`forms a (0, 8, 2)-net in coordinates 1 and 2 (${scrambled ? "shifted" : "plain"})`, () => {
+    it(`forms a (0, 8, 2)-net (${scrambled ? "shifted" : "plain"})`, () => {
       // Every box [a/2^p, (a+1)/2^p) × [b/2^q, (b+1)/2^q) with p + q = 8 contains exactly one of
       // the first 256 points. A digital shift permutes these boxes, so it keeps the property.
       const points = sobolPoints(unitBox(2), 256, scrambled ? { random: 9 } : {});
@@ -197,7 +197,7 @@ describe("sobolPoints uniformity", () => {
 });
 
 describe("sobolPoints digital shift", () => {
-  it("repeats bits for the same seed and differs for another", () => {
+  it("is reproducible and seed-dependent", () => {
     const a = sobolPoints(unitBox(3), 32, { random: 11 });
     const b = sobolPoints(unitBox(3), 32, { random: new Random(11) });
     const c = sobolPoints(unitBox(3), 32, { random: 12 });
