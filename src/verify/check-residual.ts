@@ -193,8 +193,7 @@ function compareStream(
   let scale = 0;
   for (let n = 0; n < values.length; n++) {
     const error = Math.abs(values[n] - reference[n]);
-    // NaN compares false, so a NaN error must be caught explicitly to become the worst point.
-    const ratio = Number.isNaN(error) ? Number.POSITIVE_INFINITY : error / toleranceAt(n).value;
+    const ratio = errorRatio(error, n, toleranceAt);
     if (ratio > worstRatio || Number.isNaN(ratio)) {
       worstRatio = ratio;
       worst = n;
@@ -215,6 +214,14 @@ function compareStream(
     comparison,
     disagreement: { stream, path, maxAbsolute, maxRelative, worstPoint: worst },
   };
+}
+
+// Error over tolerance at point n. A NaN error ranks first, because NaN compares false with
+// every ratio, and an exact match ranks last even when its tolerance is 0.
+function errorRatio(error: number, n: number, toleranceAt: (n: number) => Tolerance): number {
+  if (Number.isNaN(error)) return Number.POSITIVE_INFINITY;
+  if (error === 0) return 0;
+  return error / toleranceAt(n).value;
 }
 
 function pathStreams(problem: Problem, provider: JetProvider, points: Float64Array): Streams {
