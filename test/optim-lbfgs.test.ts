@@ -106,6 +106,22 @@ describe("L-BFGS with non-finite values", () => {
     expect(result.theta[0]).toBeGreaterThanOrEqual(0.5);
   });
 
+  it("stops cleanly when g·g overflows", () => {
+    // f = 5e307 Σ x_i² at x = (1, 1): each ∂f/∂x_i = 1e308 is finite, but g·g is Infinity, so no
+    // slope along −g can be formed and lbfgs stops without producing a non-finite value.
+    const objective: Objective = (x, grad) => {
+      grad[0] = 1e308 * x[0];
+      grad[1] = 1e308 * x[1];
+      return 5e307 * (x[0] * x[0] + x[1] * x[1]);
+    };
+    const result = lbfgs(objective, new Float64Array([1, 1]));
+
+    expect(result.reason).toBe("line-search-failed");
+    expect(result.iterations).toBe(0);
+    expect(Array.from(result.theta)).toEqual([1, 1]);
+    expect(result.loss).toBe(1e308);
+  });
+
   it("rejects a non-finite start", () => {
     const nanLoss: Objective = () => Number.NaN;
     const infGrad: Objective = (_x, grad) => {

@@ -18,7 +18,10 @@ export type LbfgsTermination =
   | "step-tolerance"
   | "max-iterations"
   | "max-evaluations"
-  /** No step along steepest descent decreased the loss (often: at the rounding floor). */
+  /**
+   * No step along steepest descent decreased the loss: usually at the rounding floor, or when
+   * g·g overflows (gradient entries beyond about 1e154).
+   */
   | "line-search-failed"
   /** Every trial step that was tried returned a non-finite loss or gradient. */
   | "non-finite"
@@ -128,7 +131,7 @@ export function lbfgs(
       state.resets++;
     }
     if (choice === "no-descent") {
-      // Only when g·g underflows to 0: no direction can decrease the loss in float64.
+      // g·g underflowed to 0 or overflowed to Infinity, so the slope along −g is unusable.
       return result("line-search-failed");
     }
 
