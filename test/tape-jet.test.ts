@@ -56,8 +56,8 @@ import {
 } from "../src/tape/index.js";
 
 // Closed form vs jet for sin(ω(s x + c)): both evaluate the same few products (ω z, ω cos,
-// ω² sin, times s or s²) in nearly the same order, so they differ by a few roundings of
-// the result: 8 ulps relative to the value's magnitude.
+// ω² sin, times s or s²) in nearly the same order. They differ by a few roundings of the
+// result, so 8 ulps relative to the value's magnitude bound the gap.
 const CLOSED_FORM_TOLERANCE = 8 * Number.EPSILON;
 
 // Jet vs HyperDual: the same chain rule with the products taken in another order. Each
@@ -324,7 +324,7 @@ function hyperDualPartials(c: ExpressionCase, setup: AffineSetup, p: number): nu
   return [d01.a, d01.b, d01.c, d00.d, d01.d, d11.d].map((s) => primal(s));
 }
 
-/** A Scalar as a HyperDual (a constant result has no e1 or e2 part). */
+/** Returns `s` as a HyperDual (a constant result has no e1 or e2 part). */
 function lift(s: Scalar): HyperDual {
   return s instanceof HyperDual ? s : new HyperDual(s, 0, 0, 0);
 }
@@ -438,9 +438,9 @@ function tapeGradient(net: SineNetwork): { loss: number; gradient: Float64Array 
 }
 
 /**
- * L = mean((u'' + u)²) by forward mode: each input is a HyperDual seeded with the scale along
- * both e1 and e2, so u'' is the e1e2 part, and the parameters are whatever `theta` holds
- * (numbers, or Duals along a direction in parameter space).
+ * Computes L = mean((u'' + u)²) by forward mode. Each input is a HyperDual seeded with the
+ * scale along both e1 and e2, so u'' is the e1e2 part. The parameters are the entries of
+ * `theta`: numbers, or Duals along a direction in parameter space.
  */
 function forwardLoss(net: SineNetwork, theta: Scalar[]): Scalar {
   let total: Scalar = 0;

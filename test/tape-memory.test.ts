@@ -19,10 +19,10 @@ import {
 // How the heap is measured: the garbage collector is exposed at run time (the --expose-gc flag
 // set through node:v8, and the gc function taken from a fresh vm context), and heapUsed is
 // read after full collections. The baseline comes after FIRST_READING warm-up steps and
-// BASELINE_GC_ROUNDS collections, because under vitest the heap first settles: V8's optimising
-// compiler and type feedback keep about 130 KB over the first few hundred steps, and code the
-// test runner no longer uses is dropped after many collections (about 800 KB at once, seen
-// with Node 20 and vitest 4). The final value is the smallest of the readings after the last
+// BASELINE_GC_ROUNDS collections, because under vitest the heap first settles. V8's optimising
+// compiler and type feedback keep about 130 KB over the first few hundred steps. Code the test
+// runner no longer uses is dropped after many collections (about 800 KB at once, measured with
+// Node 20 and vitest 4). The final value is the smallest of the readings after the last
 // FINAL_READINGS hundred-step blocks, so one transient allocation cannot fail the test while a
 // steady leak raises all of them. Each step allocates about 60 KB of tape buffers, so keeping a
 // tape or tensor per step would add megabytes; the bound allows 128 bytes a step.
@@ -61,7 +61,7 @@ function makeNetwork(seed: number, widths: number[]): Network {
   return { layers };
 }
 
-/** One training step's gradient: jets through a sine network, loss mean((u'' + u)²), backward. */
+/** Computes one step's gradient: jets through a sine network, L = mean((u'' + u)²), backward. */
 function gradientStep(
   network: Network,
   points: Float64Array,
@@ -123,8 +123,8 @@ describe("tape memory", () => {
   });
 
   it("a kept loss does not keep its graph alive", async () => {
-    // Holding each step's loss (as a loss history would) keeps its tape, which after
-    // backward holds no nodes, so the step's intermediate tensors can be collected.
+    // Keeping each step's loss (as a loss history would) keeps its tape, which contains no
+    // nodes after backward, so the step's intermediate tensors can be collected.
     const losses: Tensor[] = [];
     const intermediates: WeakRef<Tensor>[] = [];
     recordSteps(20, losses, intermediates);

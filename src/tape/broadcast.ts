@@ -3,7 +3,7 @@
 import { formatShape, ShapeError } from "./errors.js";
 
 /**
- * How two shapes broadcast to an output shape. The output is walked as `rows` rows of
+ * The broadcast of two shapes to an output shape. The output is walked as `rows` rows of
  * `inner` elements (the last output axis, or the whole tensor when no broadcasting is
  * needed). Row r reads `a` from `rowOffsetA[r]` with step `strideA` (0 when `a`
  * repeats along that axis), and likewise `b`.

@@ -14,9 +14,9 @@ export class TapeError extends TypeError {
 }
 
 /**
- * A NaN or ±Infinity found by `new Tape({ checkFinite: true })`. `op` and `index`
- * identify the first node (in recording order) whose output was not finite;
- * `phase` says whether it appeared in its value or in a cotangent during backward.
+ * A NaN or ±Infinity found by `new Tape({ checkFinite: true })`. `op` names the op and
+ * `index` is its position among all ops and leaves recorded on the tape, counted from 0.
+ * `phase` is "forward" for a value and "backward" for a cotangent computed by the op's vjp.
  */
 export class NonFiniteError extends RangeError {
   override name = "NonFiniteError";

@@ -221,7 +221,7 @@ export function gather(a: Tensor, rows: readonly number[] | Int32Array): Tensor 
   return tape.record("gather", [a], shape, { rows: picked, rowSize });
 }
 
-/** The same values with another shape of equal size; one axis may be -1 to infer it. */
+/** Returns `a`'s values with another shape of equal size; one axis may be -1 to infer it. */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   const tape = commonTape("reshape", [a]);
   const resolved = resolveShape(a, shape);

@@ -67,9 +67,9 @@ export interface OpAttrs {
 export type OpName = keyof OpAttrs;
 
 /**
- * One op's rules. `forward` writes the value into `out` (it must not read `out`).
+ * One op's rules. `forward` writes the value into `out` and must not read `out`.
  * `vjp` ADDS each input's cotangent contribution into `inputCts[i]`, which is null for
- * inputs that need no gradient; it reads the saved `inputs` and `out` and never writes
+ * inputs that need no gradient. It reads the saved `inputs` and `out` and never writes
  * them. Rules multiply a cotangent by a local derivative only when the cotangent is
  * nonzero, so a zero cotangent stays zero where the derivative is infinite.
  */

@@ -40,6 +40,8 @@ interface Node {
   readonly inputs: readonly Tensor[];
   readonly out: Tensor;
   readonly attrs: OpAttrs[OpName] | null;
+  /** Position among all recorded ops and leaves, the index checkFinite reports. */
+  readonly opIndex: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export class Tape {
   /**
    * Registers a parameter leaf. `data` is a view into the caller's parameter buffer and is
    * not copied. Registering the same name again with the same buffer and shape returns
-   * the first tensor; a different buffer or shape under that name is an error.
+   * the first tensor. A different buffer or shape under that name is an error.
    */
   param(name: string, data: Float64Array, shape: readonly number[]): Tensor {
     this.assertRecording("param");
@@ -111,9 +113,9 @@ export class Tape {
     }
 
     this.checkValues(`param "${name}"`, data);
-    this.opCount++;
+    const opIndex = this.opCount++;
     const tensor = new Tensor(this, [...shape], data, this.nodes.length);
-    this.nodes.push({ op: "param", inputs: [], out: tensor, attrs: null });
+    this.nodes.push({ op: "param", inputs: [], out: tensor, attrs: null, opIndex });
     this.params.set(name, tensor);
     return tensor;
   }
@@ -138,7 +140,7 @@ export class Tape {
   /**
    * Runs an op from the op table on `inputs` and records it when a parameter reaches an
    * input. Used by the functions in ops.ts, which check shapes and build `attrs`. When
-   * `out` is given the value is written there (or, for a view, `out` already holds it).
+   * `out` is given the value is written there (or, for a view, `out` already contains it).
    */
   record<K extends OpName>(
     op: K,
@@ -169,11 +171,11 @@ export class Tape {
 
     (rules[op] as Rule<K>).forward(inputData, data, attrs);
     this.checkValues(label, data);
-    this.opCount++;
+    const opIndex = this.opCount++;
 
     if (!differentiable) return new Tensor(this, [...shape], data, -1);
     const tensor = new Tensor(this, [...shape], data, this.nodes.length);
-    this.nodes.push({ op, inputs, out: tensor, attrs });
+    this.nodes.push({ op, inputs, out: tensor, attrs, opIndex });
     return tensor;
   }
 
@@ -231,7 +233,7 @@ export class Tape {
       const rule = rules[node.op] as Rule<OpName>;
       rule.vjp(ct, inputData, node.out.data, inputCts, node.attrs as OpAttrs[OpName]);
       cts[n] = null;
-      if (this.checkFinite) this.checkCotangents(node, n, inputCts);
+      if (this.checkFinite) this.checkCotangents(node, inputCts);
     }
   }
 
@@ -272,7 +274,7 @@ export class Tape {
     );
   }
 
-  private checkCotangents(node: Node, index: number, inputCts: (Float64Array | null)[]): void {
+  private checkCotangents(node: Node, inputCts: (Float64Array | null)[]): void {
     for (let i = 0; i < inputCts.length; i++) {
       const ct = inputCts[i];
       if (ct === null) continue;
@@ -280,10 +282,10 @@ export class Tape {
       if (at < 0) continue;
       const label = node.op === "custom" ? `custom "${(node.attrs as CustomAttrs).name}"` : node.op;
       throw new NonFiniteError(
-        `Tape.backward (checkFinite): the vjp of op ${label} (differentiable node #${index}) ` +
+        `Tape.backward (checkFinite): the vjp of op ${label} (op #${node.opIndex} on the tape) ` +
           `gave input ${i} the cotangent ${ct[at]} at element ${at}`,
         label,
-        index,
+        node.opIndex,
         "backward",
       );
     }
