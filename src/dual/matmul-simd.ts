@@ -70,6 +70,7 @@ const op = {
   add: [0x6a],
   mul: [0x6c],
   shl: [0x74],
+  shrU: [0x76],
   geU: [0x4f],
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -85,14 +86,17 @@ const op = {
   f64x2Mul: [0xfd, 0xf2, 0x01],
 };
 
-// Parameters (all i32, offsets and strides in bytes): a, bp, c, m, k, n, aRowStride, aColStride.
+// Parameters (all i32, offsets and strides in bytes): a, b, c, m, k, n, the strides of A'[r, i]
+// per r and per i, then the stride between groups of four columns of B' and the stride per i.
+// Within a group the four columns must be adjacent numbers, so that B'[o .. o + 3, i] is one
+// pair of v128 loads: true for packed panels and for B' = Bᵀ with B row-major [k, n].
 // m and n must be multiples of 4. C' has row stride 8n.
-const P = { a: 0, bp: 1, c: 2, m: 3, k: 4, n: 5, rowStride: 6, colStride: 7 };
+const P = { a: 0, b: 1, c: 2, m: 3, k: 4, n: 5, aRow: 6, aColumn: 7, bGroup: 8, bColumn: 9 };
 // Locals: the i32 counters r, o, i, the row pointers p0..p3, the panel pointer pb and the
 // output pointer pc. Then the v128 accumulators acc0..acc7, where row q of the tile uses acc 2q
 // for columns 0-1 and acc 2q + 1 for columns 2-3. Last come the two halves of a B' row and the
 // splatted element of A'.
-const L = { r: 8, o: 9, i: 10, p: 11, pb: 15, pc: 16, acc: 17, low: 25, high: 26, x: 27 };
+const L = { r: 10, o: 11, i: 12, p: 13, pb: 17, pc: 18, acc: 19, low: 27, high: 28, x: 29 };
 
 function kernelBody(): number[] {
   const body: number[] = [];
@@ -108,12 +112,13 @@ function kernelBody(): number[] {
   emit(op.i32(0), op.set(L.o), op.block, op.loop);
   emit(op.get(L.o), op.get(P.n), op.geU, op.brIf(1));
   for (let q = 0; q < 8; q++) emit(op.v128Zero, op.set(L.acc + q));
-  // p_q = a + (r + q)·rowStride; pb = bp + o·k·8 (panel o/4 contains 4k numbers).
+  // p_q = a + (r + q)·aRow; pb = b + (o / 4)·bGroup.
   for (let q = 0; q < 4; q++) {
-    emit(op.get(P.a), op.get(L.r), op.i32(q), op.add, op.get(P.rowStride), op.mul, op.add);
+    emit(op.get(P.a), op.get(L.r), op.i32(q), op.add, op.get(P.aRow), op.mul, op.add);
     emit(op.set(L.p + q));
   }
-  emit(op.get(P.bp), op.get(L.o), op.get(P.k), op.mul, op.i32(3), op.shl, op.add, op.set(L.pb));
+  emit(op.get(P.b), op.get(L.o), op.i32(2), op.shrU, op.get(P.bGroup), op.mul, op.add);
+  emit(op.set(L.pb));
 
   // for (i = 0; i < k; i++): acc += splat(A'[r + q, i]) · B'[o .. o + 3, i]
   emit(op.i32(0), op.set(L.i), op.block, op.loop);
@@ -126,9 +131,9 @@ function kernelBody(): number[] {
       const b = half === 0 ? L.low : L.high;
       emit(op.get(acc), op.get(L.x), op.get(b), op.f64x2Mul, op.f64x2Add, op.set(acc));
     }
-    emit(op.get(L.p + q), op.get(P.colStride), op.add, op.set(L.p + q));
+    emit(op.get(L.p + q), op.get(P.aColumn), op.add, op.set(L.p + q));
   }
-  emit(op.get(L.pb), op.i32(32), op.add, op.set(L.pb));
+  emit(op.get(L.pb), op.get(P.bColumn), op.add, op.set(L.pb));
   emit(op.get(L.i), op.i32(1), op.add, op.set(L.i), op.br(0), op.end, op.end);
 
   // Store the tile: row r + q of C' starts at c + ((r + q)·n + o)·8.
@@ -151,7 +156,7 @@ function moduleBytes(): Uint8Array {
     [...unsignedLeb(11), V128],
   ]);
   const code = [...locals, ...kernelBody()];
-  const params = vector(new Array<number[]>(8).fill([I32]));
+  const params = vector(new Array<number[]>(10).fill([I32]));
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector([[0x60, ...params, 0x00]])),
@@ -166,13 +171,15 @@ function moduleBytes(): Uint8Array {
 
 type KernelFunction = (
   a: number,
-  bp: number,
+  b: number,
   c: number,
   m: number,
   k: number,
   n: number,
-  rowStride: number,
-  colStride: number,
+  aRow: number,
+  aColumn: number,
+  bGroup: number,
+  bColumn: number,
 ) => void;
 
 /**
@@ -215,8 +222,9 @@ class SimdGemm {
   }
 
   /**
-   * Computes C (+)= A' · B'ᵀ, where A'[r, i] = a[r·aRow + i·aColumn] is [m, k] and
-   * B'[o, i] = b[o·bRow + i·bColumn] is [n, k]. Strides count numbers, not bytes.
+   * Computes C (+)= A' · B'ᵀ, where A'[r, i] = a[r·aRow + i·aColumn] is [m, k] (strides in
+   * numbers). B' [n, k] is Bᵀ for a row-major B [k, n] when `bTransposed`, and otherwise
+   * B'[o, i] = b[o·k + i], which is packed into panels of four columns first.
    */
   run(
     c: Float64Array,
@@ -227,25 +235,46 @@ class SimdGemm {
     n: number,
     aRow: number,
     aColumn: number,
-    bRow: number,
-    bColumn: number,
+    bTransposed: boolean,
     accumulate: boolean,
   ): void {
     const m4 = roundUp4(m);
     const n4 = roundUp4(n);
-    // The tile loop reads up to 3 rows past A's last row. They only feed rows of C' that are
-    // dropped, but they must lie inside memory, so A gets slack behind it. Offsets are kept
-    // to multiples of 8 numbers so that v128 loads are aligned.
-    const slack = 4 * (aRow + aColumn) + 8;
+    // The tile loops read up to 3 rows past A' and 3 columns past B'. They only feed entries of
+    // C' that are dropped, but they must lie inside memory, so A and B get slack behind them.
+    // Offsets are multiples of 8 numbers so that packed v128 loads are aligned.
     const aOffset = 0;
-    const bOffset = roundUp8(a.length + slack);
-    const cOffset = roundUp8(bOffset + n4 * k);
+    const bOffset = roundUp8(a.length + 4 * (aRow + aColumn) + 8);
+    const cOffset = roundUp8(bOffset + (bTransposed ? b.length + 8 : n4 * k));
     const view = this.reserve(cOffset + m4 * n4);
 
     view.set(a, aOffset);
-    packPanels(view, bOffset, b, n, n4, k, bRow, bColumn);
-    this.kernel(aOffset * 8, bOffset * 8, cOffset * 8, m4, k, n4, aRow * 8, aColumn * 8);
+    if (bTransposed) {
+      view.set(b, bOffset);
+    } else {
+      packPanels(view, bOffset, b, n, n4, k);
+    }
+    // Packed: group g of four columns starts at 4k·g numbers and steps 4 numbers per i.
+    // Transposed: B'[o, i] = b[i·n + o], so group g starts at 4g and steps n numbers per i.
+    const bGroup = bTransposed ? 32 : 32 * k;
+    const bColumn = bTransposed ? 8 * n : 32;
+    this.kernel(
+      aOffset * 8,
+      bOffset * 8,
+      cOffset * 8,
+      m4,
+      k,
+      n4,
+      aRow * 8,
+      aColumn * 8,
+      bGroup,
+      bColumn,
+    );
 
+    if (!accumulate && n4 === n) {
+      c.set(view.subarray(cOffset, cOffset + m * n));
+      return;
+    }
     for (let r = 0; r < m; r++) {
       const from = cOffset + r * n4;
       const to = r * n;
@@ -267,8 +296,8 @@ function roundUp4(value: number): number {
 }
 
 /**
- * Writes B' [n, k], B'[o, i] = source[o·oStride + i·iStride], as panels of four columns:
- * B'[o, i] goes to offset + (o / 4)·4k + 4i + (o mod 4). Columns n .. n4 − 1 are zero.
+ * Writes B' [n, k], B'[o, i] = source[o·k + i], as panels of four columns: B'[o, i] goes to
+ * offset + (o / 4)·4k + 4i + (o mod 4). Columns n .. n4 − 1 are zero.
  */
 function packPanels(
   view: Float64Array,
@@ -277,8 +306,6 @@ function packPanels(
   n: number,
   n4: number,
   k: number,
-  oStride: number,
-  iStride: number,
 ): void {
   for (let o = 0; o < n4; o++) {
     const panel = offset + (o >> 2) * 4 * k + (o & 3);
@@ -286,8 +313,8 @@ function packPanels(
       for (let i = 0; i < k; i++) view[panel + 4 * i] = 0;
       continue;
     }
-    const base = o * oStride;
-    for (let i = 0; i < k; i++) view[panel + 4 * i] = source[base + i * iStride];
+    const base = o * k;
+    for (let i = 0; i < k; i++) view[panel + 4 * i] = source[base + i];
   }
 }
 
@@ -299,7 +326,7 @@ function checkSizes(
   sizes: [number, number, number],
 ): void {
   const [cSize, aSize, bSize] = sizes;
-  if (a.length !== aSize || b.length < bSize || c.length < cSize) {
+  if (a.length !== aSize || b.length !== bSize || c.length < cSize) {
     throw new RangeError(
       `${name}: buffers do not match the given shapes: need A ${aSize}, B ${bSize}, C ${cSize} elements, received ${a.length}, ${b.length}, ${c.length}; check m, k and n`,
     );
@@ -311,18 +338,18 @@ function simdKernels(gemm: SimdGemm): GemmKernels {
     name: "wasm-simd",
     ABt(c, a, b, m, k, n, accumulate = false) {
       checkSizes("gemmKernels.ABt", c, a, b, [m * n, m * k, n * k]);
-      // A' = A [m, k]; B'[o, i] = B[o·k + i].
-      gemm.run(c, a, b, m, k, n, k, 1, k, 1, accumulate);
+      // A' = A [m, k]; B' = B [n, k], packed.
+      gemm.run(c, a, b, m, k, n, k, 1, false, accumulate);
     },
     AtB(c, a, b, m, k, n, accumulate = false) {
       checkSizes("gemmKernels.AtB", c, a, b, [k * n, m * k, m * n]);
-      // A'[p, r] = A[r·k + p] is Aᵀ [k, m]; B'[q, r] = B[r·n + q].
-      gemm.run(c, a, b, k, m, n, 1, k, 1, n, accumulate);
+      // A'[p, r] = A[r·k + p] is Aᵀ [k, m]; B' = Bᵀ read in place.
+      gemm.run(c, a, b, k, m, n, 1, k, true, accumulate);
     },
     AB(c, a, b, m, k, n, accumulate = false) {
       checkSizes("gemmKernels.AB", c, a, b, [m * n, m * k, k * n]);
-      // A' = A [m, k]; B'[j, o] = B[o·n + j].
-      gemm.run(c, a, b, m, k, n, k, 1, 1, n, accumulate);
+      // A' = A [m, k]; B' = Bᵀ read in place.
+      gemm.run(c, a, b, m, k, n, k, 1, true, accumulate);
     },
   };
 }
