@@ -1,0 +1,41 @@
+// The benchmark's peers: names, how each runs and which the quick run keeps.
+
+/** A system under test as the harness sees it. */
+export interface PeerSpec {
+  /** Name the worker process knows it by. */
+  readonly name: string;
+  readonly runtime: "node" | "python";
+  /** Whether `--quick` runs it (slow peers are left to the full run). */
+  readonly quick: boolean;
+  /** Checked but not timed: the reference of the network-only benchmark. */
+  readonly checkOnly?: boolean;
+}
+
+/** Name of the peer every ratio is taken against. */
+export const FUSED = "siren-pinn-fused";
+
+/** Name of the float64 peer every loss is checked against. */
+export const REFERENCE = "loops";
+
+/** Every training-step peer, in the order of the report and of each timing round. */
+export const TRAIN_PEERS: readonly PeerSpec[] = [
+  { name: FUSED, runtime: "node", quick: true },
+  { name: "siren-pinn-generic", runtime: "node", quick: true },
+  { name: REFERENCE, runtime: "node", quick: true },
+  { name: "numpy", runtime: "python", quick: true },
+  { name: "jax-js-f64-jet", runtime: "node", quick: true },
+  { name: "jax-js-f32-jet", runtime: "node", quick: true },
+  { name: "jax-js-f64-nested", runtime: "node", quick: false },
+  { name: "jax-js-f32-nested", runtime: "node", quick: false },
+  { name: "tfjs-wasm-jet", runtime: "node", quick: true },
+  { name: "tfjs-wasm-nested", runtime: "node", quick: true },
+  { name: "tfjs-cpu-jet", runtime: "node", quick: false },
+  { name: "tfjs-cpu-nested", runtime: "node", quick: false },
+];
+
+/** Peers of the network-only benchmark (jet forward and backward, no loss, no optimiser). */
+export const NETWORK_PEERS: readonly PeerSpec[] = [
+  { name: FUSED, runtime: "node", quick: true },
+  { name: "siren-pinn-generic", runtime: "node", quick: true },
+  { name: REFERENCE, runtime: "node", quick: true, checkOnly: true },
+];
