@@ -146,6 +146,21 @@ describe("jet spec", () => {
     expect(() => seedJet(tape, new Float64Array(4), spec, [1])).toThrow(/scale has length 1/);
   });
 
+  it("constant operand must not widen jet", () => {
+    const tape = new Tape();
+    const a = seedJet(tape, new Float64Array(2), {
+      dim: 1,
+      first: [0],
+      second: [],
+      laplacian: false,
+    });
+    const wide = tape.constant(new Float64Array(6), [2, 3]);
+    expect(() => jetAdd(a, wide)).toThrow(
+      /jetAdd: the constant operand turns the jet's value \[2, 1\] into \[2, 3\]/,
+    );
+    expect(() => jetMul(wide, a)).toThrow(ShapeError);
+  });
+
   it("combining jets of two specs is an error", () => {
     const tape = new Tape();
     const a = seedJet(tape, new Float64Array(2), {

@@ -2,6 +2,7 @@
 
 import type { JetSpec } from "../dual/batch-spec.js";
 import { normalizeSpec } from "../dual/batch-spec.js";
+import { sameShape } from "./broadcast.js";
 import { formatShape, ShapeError } from "./errors.js";
 import {
   add,
@@ -347,7 +348,7 @@ export function jetMul(a: JetOperand, b: JetOperand): TapeJet {
   if (!(b instanceof TapeJet)) {
     const factor = b;
     const scaled = (t: Tensor): Tensor => mul(t, factor);
-    return mapLinear(a, scaled(a.value), scaled);
+    return mapLinear(a, checkConstantOperand("jetMul", a, scaled(a.value)), scaled);
   }
   checkSameSpec("jetMul", a, b);
   const value = mul(a.value, b.value);
@@ -404,11 +405,12 @@ function combineLinear(op: string, a: JetOperand, b: JetOperand, sign: 1 | -1): 
   if (a instanceof TapeJet) {
     const value =
       sign === 1 ? add(a.value, b as Tensor | number) : sub(a.value, b as Tensor | number);
+    checkConstantOperand(op, a, value);
     return new TapeJet(a.spec, value, a.first, a.second, a.laplacian);
   }
   if (b instanceof TapeJet) {
     const value = sign === 1 ? add(a, b.value) : sub(a, b.value);
-    return mapLinear(b, value, signed);
+    return mapLinear(b, checkConstantOperand(op, b, value), signed);
   }
   throw new TypeError(`${op}: expected at least one TapeJet operand, received none`);
 }
@@ -454,6 +456,15 @@ function checkAffine(
     );
   }
   return values;
+}
+
+/** Returns `value` after checking that a constant operand did not broadcast the jet's shape. */
+function checkConstantOperand(op: string, jet: TapeJet, value: Tensor): Tensor {
+  if (sameShape(value.shape, jet.value.shape)) return value;
+  throw new ShapeError(
+    `${op}: the constant operand turns the jet's value ${formatShape(jet.value.shape)} into ` +
+      `${formatShape(value.shape)}; give it a shape that broadcasts to the jet's value`,
+  );
 }
 
 function checkSameSpec(op: string, a: TapeJet, b: TapeJet): void {
