@@ -93,6 +93,8 @@ describe("checkDerivatives on correct rules", () => {
       order: 2,
       closedForm: { 1: Math.cos, 2: (x) => -Math.sin(x) },
     });
+    expect(report.differences[1]?.step).toBe(2 ** -8);
+    expect(report.differences[2]?.truncationEstimate).toBeLessThan(1e-9);
     const kinds = report.comparisons.map((c) => `${c.label} ${c.referenceKind}`);
     expect(kinds).toEqual([
       "order 0 plain evaluation",

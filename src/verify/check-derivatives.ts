@@ -2,6 +2,7 @@
 
 import { derivatives, primal, type Scalar } from "../dual/index.js";
 import {
+  type CentralDifference,
   type CentralDifferenceOptions,
   centralDifference,
   DEFAULT_EVALUATION_ROUNDINGS,
@@ -44,8 +45,11 @@ export interface DerivativeReport extends Report {
   readonly order: number;
   /** The forward-mode values [f(x), f'(x), ..., f^(k)(x)]. */
   readonly forward: readonly number[];
-  /** Base step h of the central difference of each order (index = order; index 0 unused). */
-  readonly steps: readonly number[];
+  /**
+   * The central difference of each order (index = order, index 0 is null): its base step h,
+   * the three differences, the Richardson values and the truncation and rounding estimates.
+   */
+  readonly differences: readonly (CentralDifference | null)[];
 }
 
 /**
@@ -66,7 +70,7 @@ export function checkDerivatives(
 
   const forward = (options.forward ?? taylorDerivatives(f))(x, order);
   const comparisons: Comparison[] = [];
-  const steps: number[] = [Number.NaN];
+  const differences: (CentralDifference | null)[] = [null];
 
   const value = plain(x);
   const valueTolerance = closedFormTolerance(
@@ -90,7 +94,7 @@ export function checkDerivatives(
       evaluationRoundings: options.evaluationRoundings ?? DEFAULT_EVALUATION_ROUNDINGS,
       domain: options.domain,
     });
-    steps.push(difference.step);
+    differences.push(difference);
     const scale = Math.max(Math.abs(ad), Math.abs(difference.estimate));
     const tolerance = differenceTolerance(difference, scale, adRoundings);
     comparisons.push(
@@ -125,7 +129,7 @@ export function checkDerivatives(
     x,
     order,
     forward,
-    steps,
+    differences,
     comparisons,
     pass: allPass(comparisons),
   };
