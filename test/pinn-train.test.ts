@@ -9,6 +9,7 @@ import { mul } from "../src/tape/index.js";
 
 /** A tiny budget: enough steps to see the loss move, small enough to run in well under a second. */
 const TINY: TrainOptions = {
+  lrDecay: 1,
   hidden: [8, 8],
   points: 16,
   steps: 6,

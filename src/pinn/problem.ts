@@ -77,6 +77,7 @@ export interface HardConstraint {
 /** Training settings a problem may choose for itself; every field can be overridden. */
 export interface ProblemDefaults {
   omega0?: number;
+  hiddenOmega?: "one" | "omega0";
   hidden?: number[];
   points?: number;
   steps?: number;

@@ -132,7 +132,7 @@ export function resolveTrainOptions(
   const resolved: ResolvedTrainOptions = {
     activation: options.activation ?? TRAIN_DEFAULTS.activation,
     omega0: options.omega0 ?? problemDefaults.omega0 ?? TRAIN_DEFAULTS.omega0,
-    hiddenOmega: options.hiddenOmega ?? TRAIN_DEFAULTS.hiddenOmega,
+    hiddenOmega: options.hiddenOmega ?? problemDefaults.hiddenOmega ?? TRAIN_DEFAULTS.hiddenOmega,
     hidden: [...(options.hidden ?? problemDefaults.hidden ?? TRAIN_DEFAULTS.hidden)],
     steps: options.steps ?? problemDefaults.steps ?? TRAIN_DEFAULTS.steps,
     lbfgs: options.lbfgs ?? problemDefaults.lbfgs ?? TRAIN_DEFAULTS.lbfgs,

@@ -17,6 +17,14 @@ export function harmonic(): Problem {
       { kind: "initial-slope", value: 1 },
     ],
     exact: ([x]) => Math.sin(x),
-    defaults: { omega0: 3, hidden: [64, 64, 64], points: 256, steps: 3000, lbfgs: 500, lr: 1e-3 },
+    defaults: {
+      omega0: 3,
+      hidden: [32, 32, 32],
+      points: 128,
+      steps: 3000,
+      lbfgs: 2000,
+      lr: 3e-3,
+      lrDecay: 3e-3,
+    },
   });
 }

@@ -32,6 +32,14 @@ export function heat(options: HeatOptions = {}): Problem {
       { kind: "initial", value: ([x]) => Math.sin(pi * x) },
     ],
     exact: ([x, t]) => Math.sin(pi * x) * Math.exp(-alpha * pi * pi * t),
-    defaults: { omega0: 3, hidden: [64, 64, 64], points: 1024, steps: 3000, lbfgs: 500, lr: 1e-3 },
+    defaults: {
+      omega0: 3,
+      hidden: [32, 32, 32],
+      points: 400,
+      steps: 2000,
+      lbfgs: 1000,
+      lr: 3e-3,
+      lrDecay: 3e-3,
+    },
   });
 }

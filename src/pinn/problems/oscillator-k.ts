@@ -29,6 +29,14 @@ export function oscillatorK(options: OscillatorOptions = {}): Problem {
     ],
     exact: ([x]) => Math.sin(k * x),
     // ω0 follows the solution's frequency times the half-width of the domain: k·π.
-    defaults: { omega0: 30, hidden: [64, 64, 64], points: 512, steps: 3000, lbfgs: 500, lr: 1e-3 },
+    defaults: {
+      omega0: 30,
+      hidden: [32, 32, 32],
+      points: 256,
+      steps: 3000,
+      lbfgs: 1000,
+      lr: 1e-3,
+      lrDecay: 0.01,
+    },
   });
 }

@@ -29,6 +29,14 @@ export function poisson1d(): Problem {
     },
     conditions: [{ kind: "dirichlet", on: [{ x: -1 }, { x: 1 }], value: 0 }],
     exact: ([x]) => Math.sin(pi * x) + FINE_AMPLITUDE * Math.sin(fine * x),
-    defaults: { omega0: 30, hidden: [64, 64, 64], points: 512, steps: 3000, lbfgs: 500, lr: 1e-3 },
+    defaults: {
+      omega0: 30,
+      hidden: [32, 32, 32],
+      points: 256,
+      steps: 3000,
+      lbfgs: 1000,
+      lr: 1e-3,
+      lrDecay: 0.01,
+    },
   });
 }

@@ -24,6 +24,14 @@ export function poisson2d(): Problem {
     },
     conditions: [{ kind: "dirichlet", on: "boundary", value: 0, points: 64 }],
     exact: ([x, y]) => Math.sin(pi * x) * Math.sin(pi * y),
-    defaults: { omega0: 3, hidden: [64, 64, 64], points: 1024, steps: 3000, lbfgs: 500, lr: 1e-3 },
+    defaults: {
+      omega0: 3,
+      hidden: [32, 32, 32],
+      points: 400,
+      steps: 2000,
+      lbfgs: 1000,
+      lr: 3e-3,
+      lrDecay: 3e-3,
+    },
   });
 }
