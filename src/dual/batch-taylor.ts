@@ -323,12 +323,29 @@ export function batchTaylorUnary(
   out?: BatchTaylor,
 ): BatchTaylor {
   const result = prepareOut(`batchTaylorUnary(${op})`, jet, jet.width, out);
-  const stride = jet.points * jet.width;
   const aux = new Float64Array(jet.data.length);
-  const rule = taylorRules[op];
-
-  for (let e = 0; e < stride; e++) rule(jet.data, result.data, aux, e, stride, jet.order, omega);
+  applyTaylorRule(op, jet.data, result.data, aux, jet.points * jet.width, jet.order, omega);
   return result;
+}
+
+/**
+ * Writes the coefficients of y = f(z) into `y` for every element, where coefficient k of
+ * element e sits at k·stride + e in `z`, `y` and `aux` (each (order + 1)·stride long).
+ * `aux` receives the companion series: cos(ωz) for "sine" and "sin", sin(z) for "cos",
+ * 1 − tanh² for "tanh", σ(1 − σ) for "sigmoid"; the other rules leave it untouched.
+ * Allocates nothing; the fused Taylor layer keeps `aux` for its backward.
+ */
+export function applyTaylorRule(
+  op: BatchTaylorOp,
+  z: Float64Array,
+  y: Float64Array,
+  aux: Float64Array,
+  stride: number,
+  order: number,
+  omega: number,
+): void {
+  const rule = taylorRules[op];
+  for (let e = 0; e < stride; e++) rule(z, y, aux, e, stride, order, omega);
 }
 
 /** Applies sin(ω z) (the SIREN activation) to a Taylor jet. */
