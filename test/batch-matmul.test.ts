@@ -127,6 +127,23 @@ for (const kernels of kernelSets) {
       );
     });
 
+    it("reject short buffers", () => {
+      const short = new Float64Array(3);
+      expect(() => kernels.ABt(short, short, short, 2, 2, 2)).toThrow(/buffers too short/);
+      expect(() => kernels.AtB(short, short, short, 2, 2, 2)).toThrow(/buffers too short/);
+      expect(() => kernels.AB(short, short, short, 2, 2, 2)).toThrow(/buffers too short/);
+    });
+
+    it("read only the leading part of longer buffers", () => {
+      const a = randomArray(4 * 5 + 7, 8);
+      const b = randomArray(6 * 5 + 3, 9);
+      const c = new Float64Array(4 * 6);
+      kernels.ABt(c, a, b, 4, 5, 6);
+      const want = new Float64Array(4 * 6);
+      gemmABt(want, a.slice(0, 20), b.slice(0, 30), 4, 5, 6);
+      expect(c).toEqual(want);
+    });
+
     it("survive memory growth and stale padding", () => {
       // 600·200 numbers exceed the SIMD kernel's first megabyte of memory, and the NaN call
       // leaves NaN behind A, where the next call's padded rows read.

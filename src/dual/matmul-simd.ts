@@ -323,33 +323,39 @@ function checkSizes(
   c: Float64Array,
   a: Float64Array,
   b: Float64Array,
-  sizes: [number, number, number],
+  cSize: number,
+  aSize: number,
+  bSize: number,
 ): void {
-  const [cSize, aSize, bSize] = sizes;
-  if (a.length !== aSize || b.length !== bSize || c.length < cSize) {
+  if (a.length < aSize || b.length < bSize || c.length < cSize) {
     throw new RangeError(
-      `${name}: buffers do not match the given shapes: need A ${aSize}, B ${bSize}, C ${cSize} elements, received ${a.length}, ${b.length}, ${c.length}; check m, k and n`,
+      `${name}: buffers too short for the given shapes: need A ${aSize}, B ${bSize}, C ${cSize} elements, received ${a.length}, ${b.length}, ${c.length}; check m, k and n`,
     );
   }
+}
+
+/** Returns the first `size` numbers of `x`, without a new view when that is all of it. */
+function leading(x: Float64Array, size: number): Float64Array {
+  return x.length === size ? x : x.subarray(0, size);
 }
 
 function simdKernels(gemm: SimdGemm): GemmKernels {
   return {
     name: "wasm-simd",
     ABt(c, a, b, m, k, n, accumulate = false) {
-      checkSizes("gemmKernels.ABt", c, a, b, [m * n, m * k, n * k]);
+      checkSizes("gemmKernels.ABt", c, a, b, m * n, m * k, n * k);
       // A' = A [m, k]; B' = B [n, k], packed.
-      gemm.run(c, a, b, m, k, n, k, 1, false, accumulate);
+      gemm.run(c, leading(a, m * k), leading(b, n * k), m, k, n, k, 1, false, accumulate);
     },
     AtB(c, a, b, m, k, n, accumulate = false) {
-      checkSizes("gemmKernels.AtB", c, a, b, [k * n, m * k, m * n]);
+      checkSizes("gemmKernels.AtB", c, a, b, k * n, m * k, m * n);
       // A'[p, r] = A[r·k + p] is Aᵀ [k, m]; B' = Bᵀ read in place.
-      gemm.run(c, a, b, k, m, n, 1, k, true, accumulate);
+      gemm.run(c, leading(a, m * k), leading(b, m * n), k, m, n, 1, k, true, accumulate);
     },
     AB(c, a, b, m, k, n, accumulate = false) {
-      checkSizes("gemmKernels.AB", c, a, b, [m * n, m * k, k * n]);
+      checkSizes("gemmKernels.AB", c, a, b, m * n, m * k, k * n);
       // A' = A [m, k]; B' = Bᵀ read in place.
-      gemm.run(c, a, b, m, k, n, k, 1, true, accumulate);
+      gemm.run(c, leading(a, m * k), leading(b, k * n), m, k, n, k, 1, true, accumulate);
     },
   };
 }
