@@ -8,9 +8,9 @@ import { type Workload, writeWeights } from "./workload.js";
 
 /**
  * Relative agreement a float64 peer must reach with the float64 reference after the check's
- * steps. Both sides round each operation to 2^-53; 200 Adam steps amplify those differences
- * (by up to about 1e4 on the tanh trajectory, measured by perturbing the initial weights), so
- * 1e-9 leaves room above 1e-12 while a wrong rule shows up at 1e-3 or more.
+ * steps. Both sides round each operation to 2^-53, and 200 Adam steps amplify the differences
+ * by up to about 1e4 on the tanh trajectory (measured by perturbing the initial weights by
+ * 1e-8). So 1e-9 leaves room above 1e-12, while a wrong rule shows up at 1e-3 or more.
  */
 export const FLOAT64_TOLERANCE = 1e-9;
 
@@ -45,6 +45,8 @@ export interface PeerResult {
   final?: number;
   relativeError?: { initial: number; final: number };
   tolerance?: number;
+  /** Last step k such that the losses of steps 0..k all agree with the reference within the tolerance. */
+  agreedThrough?: number;
   stepsPerRound?: number;
   /** ms per step of each round. */
   samples?: number[];
@@ -59,6 +61,8 @@ interface LivePeer {
   readonly spec: PeerSpec;
   readonly result: PeerResult;
   worker: WorkerHandle | null;
+  /** Loss before each update of the check, then after the last one. */
+  losses: number[];
 }
 
 const SETUP_TIMEOUT_MS = 180_000;
@@ -67,7 +71,7 @@ const TIME_TIMEOUT_MS = 300_000;
 
 /**
  * Worker processes kept across workloads by peer name. The network-only benchmark reuses them
- * to save a process start per configuration; the training benchmark starts fresh processes
+ * to save a process start per configuration. The training benchmark starts fresh processes,
  * so that each peak RSS belongs to one workload.
  */
 export type WorkerPool = Map<string, WorkerHandle>;
@@ -92,6 +96,7 @@ export async function runWorkload(
     spec,
     result: { peer: spec.name, status: "ok" },
     worker: null,
+    losses: [],
   }));
 
   try {
@@ -171,6 +176,7 @@ async function check(peer: LivePeer, steps: number): Promise<void> {
     }
     peer.result.initial = reply.initial;
     peer.result.final = reply.final;
+    peer.losses = reply.losses;
     if (!Number.isFinite(reply.final))
       fail(peer, "failed", `loss is ${reply.final} after ${steps} steps`);
   } catch (error) {
@@ -183,39 +189,62 @@ function fail(peer: LivePeer, status: PeerResult["status"], reason: string): voi
   peer.result.reason = reason.length > 400 ? `${reason.slice(0, 400)}…` : reason;
 }
 
-/** Marks every peer whose losses differ from the reference peer's by more than its tolerance. */
+/**
+ * Marks every peer whose initial or final loss differs from the reference peer's by more than
+ * its tolerance. The failure message gives the last step that still agreed, which separates a
+ * wrong step (no agreement from step 0 or 1 on) from a trajectory that drifts apart later.
+ */
 function compareWithReference(peers: LivePeer[]): void {
-  const reference = peers.find((peer) => peer.spec.name === REFERENCE)?.result;
+  const reference = peers.find((peer) => peer.spec.name === REFERENCE);
+  const expected = reference?.result;
   for (const peer of peers) {
     const result = peer.result;
-    if (result.status !== "ok" || result.initial === undefined || result.final === undefined)
+    if (result.status !== "ok" || result.initial === undefined || result.final === undefined) {
       continue;
+    }
     if (
-      reference?.status !== "ok" ||
-      reference.initial === undefined ||
-      reference.final === undefined
+      expected?.status !== "ok" ||
+      expected.initial === undefined ||
+      expected.final === undefined
     ) {
-      if (result !== reference)
+      if (peer !== reference) {
         fail(peer, "failed", `no reference loss to compare with (${REFERENCE} did not run)`);
+      }
       continue;
     }
 
     const tolerance = result.precision === "float32" ? FLOAT32_TOLERANCE : FLOAT64_TOLERANCE;
     result.tolerance = tolerance;
     result.relativeError = {
-      initial: relativeError(result.initial, reference.initial),
-      final: relativeError(result.final, reference.final),
+      initial: relativeError(result.initial, expected.initial),
+      final: relativeError(result.final, expected.final),
     };
+    result.agreedThrough = lastAgreeingStep(peer.losses, reference!.losses, tolerance);
     if (result.relativeError.final > tolerance || result.relativeError.initial > tolerance) {
+      const steps = peer.losses.length - 1;
       fail(
         peer,
         "failed",
-        `loss ${result.final} vs ${REFERENCE} ${reference.final} (relative ${result.relativeError.final.toExponential(1)}, ` +
-          `tolerance ${tolerance}); initial loss ${result.initial} vs ${reference.initial} ` +
-          `(relative ${result.relativeError.initial.toExponential(1)})`,
+        `loss after ${steps} steps ${result.final} vs ${REFERENCE} ${expected.final} ` +
+          `(relative ${result.relativeError.final.toExponential(1)}, tolerance ${tolerance}); ` +
+          `initial loss relative ${result.relativeError.initial.toExponential(1)}; ` +
+          `agreed within the tolerance through step ${result.agreedThrough}`,
       );
     }
   }
+}
+
+/** Returns the last step k with every loss of steps 0..k within `tolerance`, or −1 if step 0 differs. */
+function lastAgreeingStep(
+  losses: readonly number[],
+  reference: readonly number[],
+  tolerance: number,
+): number {
+  const steps = Math.min(losses.length, reference.length);
+  for (let k = 0; k < steps; k++) {
+    if (!(relativeError(losses[k] as number, reference[k] as number) <= tolerance)) return k - 1;
+  }
+  return steps - 1;
 }
 
 function relativeError(value: number, reference: number): number {
@@ -223,9 +252,9 @@ function relativeError(value: number, reference: number): number {
 }
 
 /**
- * Warms each peer up, sizes its batch of steps so that one batch takes about `roundMs`, then
- * runs `rounds` rounds; each round times one batch of every peer in turn (A B C A B C …), so
- * load from other processes spreads over all peers alike.
+ * Warms each peer up and sizes its batch of steps so that one batch takes about `roundMs`.
+ * Then each of `rounds` rounds times one batch of every peer in turn (A B C A B C …), so load
+ * from other processes spreads over all peers alike.
  */
 async function time(
   peers: LivePeer[],

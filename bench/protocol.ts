@@ -21,9 +21,9 @@ export type SetupReply =
   | { ok: true; precision: "float64" | "float32"; info: Record<string, string> }
   | { ok: false; unavailable: boolean; error: string };
 
-/** A reply to `check`: the loss before the first update and after `steps` updates. */
+/** A reply to `check`: the loss before the first update, after each update and after `steps` updates. */
 export type CheckReply =
-  | { ok: true; initial: number; final: number }
+  | { ok: true; initial: number; final: number; losses: number[] }
   | { ok: false; error: string };
 
 /** A reply to `time`: wall time of `steps` consecutive steps in milliseconds. */

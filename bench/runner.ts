@@ -11,7 +11,7 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** Lines of a worker's own output kept for error reports. */
 const LOG_LINES = 20;
 
-/** How a peer's worker process is started. */
+/** Command line and environment of a peer's worker process. */
 export interface WorkerCommand {
   readonly command: string;
   readonly args: string[];
@@ -41,13 +41,13 @@ export function pythonWorkerCommand(python: string, threads: number): WorkerComm
   return { command: python, args: [join(BENCH_DIR, "peers", "numpy_step.py"), "--serve"], env };
 }
 
-/** A running worker process answering one request at a time. */
+/** A running worker process that handles one request at a time. */
 export class WorkerHandle {
   private readonly child: ChildProcess;
   private readonly log: string[] = [];
   private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | null =
     null;
-  private exited: string | null = null;
+  private exitReason: string | null = null;
 
   constructor(command: WorkerCommand) {
     this.child = spawn(command.command, command.args, {
@@ -62,8 +62,8 @@ export class WorkerHandle {
 
   /** Sends `request` and resolves with the reply, or rejects after `timeoutMs` or if the worker dies. */
   request<T extends Reply>(request: Request, timeoutMs: number): Promise<T> {
-    if (this.exited !== null)
-      return Promise.reject(new Error(`worker ${this.exited}${this.tail()}`));
+    if (this.exitReason !== null)
+      return Promise.reject(new Error(`worker ${this.exitReason}${this.tail()}`));
     if (this.pending !== null)
       return Promise.reject(new Error("worker: a request is already in flight"));
 
@@ -90,15 +90,15 @@ export class WorkerHandle {
 
   /** Asks the worker to exit and kills it if it has not after a second. */
   async close(): Promise<void> {
-    if (this.exited !== null) return;
-    const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    if (this.exitReason !== null) return;
+    const exitEvent = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.stdin!.write(`${JSON.stringify({ op: "exit" })}\n`);
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 1000);
-    await gone;
+    await exitEvent;
     clearTimeout(timer);
   }
 
-  /** The last lines the worker printed outside the protocol, for error reports. */
+  /** Returns the last lines the worker printed outside the protocol, for error reports. */
   tail(): string {
     return this.log.length === 0 ? "" : `; last output: ${this.log.slice(-3).join(" | ")}`;
   }
@@ -120,7 +120,7 @@ export class WorkerHandle {
   }
 
   private onExit(reason: string): void {
-    this.exited = reason;
+    this.exitReason = reason;
     const pending = this.pending;
     this.pending = null;
     pending?.reject(new Error(`worker ${reason}${this.tail()}`));

@@ -1,4 +1,4 @@
-// Worker process: hosts one peer and answers the harness's requests, so each peer has its own heap and RSS.
+// Worker process: hosts one peer and handles the harness's requests, so each peer has its own heap and RSS.
 
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -70,10 +70,9 @@ function isMissingModule(error: unknown): boolean {
 /** Runs `steps` + 1 steps from the initial weights: the last loss is the one after `steps` updates. */
 async function check(active: Peer, steps: number): Promise<Reply> {
   await active.reset();
-  const initial = await active.step();
-  let final = initial;
-  for (let i = 0; i < steps; i++) final = await active.step();
-  return { ok: true, initial, final };
+  const losses: number[] = [];
+  for (let i = 0; i <= steps; i++) losses.push(await active.step());
+  return { ok: true, initial: losses[0] as number, final: losses[steps] as number, losses };
 }
 
 async function time(active: Peer, steps: number): Promise<Reply> {

@@ -39,7 +39,7 @@ export interface LayerWeights {
   readonly b: number[];
 }
 
-/** What every peer reads from the weights file: the workload, the input rows and the layers. */
+/** Contents of the weights file that every peer reads: the workload, the input rows and the layers. */
 export interface WeightsFile {
   readonly version: 1;
   readonly workload: Workload;

@@ -1,9 +1,9 @@
 """NumPy peer of the harmonic benchmark: a hand-written float64 jet forward and backward.
 
-Run by the harness as `python3 numpy_step.py --serve` (one JSON request per stdin line, each
-reply on a stdout line that starts with "@@bench "), or by hand as
-`python3 numpy_step.py WEIGHTS.json [--steps 200] [--time-steps 50]`, which prints the initial
-and final loss, the time per step and the peak RSS as one JSON object.
+The harness runs it as `python3 numpy_step.py --serve`: one JSON request per stdin line, and
+each reply on a stdout line that starts with "@@bench ". By hand,
+`python3 numpy_step.py WEIGHTS.json [--steps 200] [--time-steps 50]` prints the initial and
+final loss, the time per step and the peak RSS as one JSON object.
 """
 
 import argparse
@@ -200,12 +200,9 @@ def max_rss_kib():
 
 
 def check(peer, steps):
+    """Return the loss before the first update and after each of `steps` updates."""
     peer.reset()
-    initial = peer.step()
-    final = initial
-    for _ in range(steps):
-        final = peer.step()
-    return initial, final
+    return [peer.step() for _ in range(steps + 1)]
 
 
 def timed(peer, steps):
@@ -237,8 +234,8 @@ def handle(peer, request):
     if peer is None:
         return peer, {"ok": False, "error": f'numpy peer: "{op}" before a successful setup'}
     if op == "check":
-        initial, final = check(peer, request["steps"])
-        return peer, {"ok": True, "initial": initial, "final": final}
+        losses = check(peer, request["steps"])
+        return peer, {"ok": True, "initial": losses[0], "final": losses[-1], "losses": losses}
     if op == "time":
         return peer, {"ok": True, "ms": timed(peer, request["steps"])}
     return peer, {"ok": False, "error": f'numpy peer: unknown op "{op}"'}
@@ -276,9 +273,9 @@ def main():
         sys.exit(1)
     with open(args.weights, encoding="utf8") as file:
         peer = HarmonicStep(json.load(file))
-    initial, final = check(peer, args.steps)
+    losses = check(peer, args.steps)
     ms = timed(peer, args.time_steps)
-    result = {"initial": initial, "final": final, "steps": args.steps, "msPerStep": ms / args.time_steps}
+    result = {"initial": losses[0], "final": losses[-1], "steps": args.steps, "msPerStep": ms / args.time_steps}
     result.update({"maxRssKiB": max_rss_kib(), **blas_info()})
     print(json.dumps(result))
 

@@ -16,7 +16,7 @@ export interface Peer {
   step(): number | Promise<number>;
 }
 
-/** What a worker runs: a full training step, or the network's jet forward and backward only. */
+/** Kind of step a worker runs: a full training step, or the network's jet forward and backward only. */
 export type PeerMode = "train" | "network";
 
 /** Builds a peer; throws `PeerUnavailableError` when its package cannot load here. */

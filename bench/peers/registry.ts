@@ -1,8 +1,8 @@
 // The benchmark's peers: names, how each runs and which the quick run keeps.
 
-/** A system under test as the harness sees it. */
+/** A system under test, as the harness starts it. */
 export interface PeerSpec {
-  /** Name the worker process knows it by. */
+  /** Name that selects the peer in the worker process. */
   readonly name: string;
   readonly runtime: "node" | "python";
   /** Whether `--quick` runs it (slow peers are left to the full run). */

@@ -1,6 +1,7 @@
 // siren-pinn peer: the harmonic step through the library's public API, on its fused or generic jet path.
 
 import type { JetSpec } from "../../src/dual/index.js";
+import { gemmKernels } from "../../src/dual/matmul-simd.js";
 import { Adam } from "../../src/pinn/optim/index.js";
 import { createMlp, flatGradient, type JetPath, type Mlp } from "../../src/siren/index.js";
 import {
@@ -42,7 +43,10 @@ class SirenPinnPeer implements Peer {
     private readonly train: boolean,
   ) {
     const w = weights.workload;
-    this.info = { backend: "siren-pinn (src), Float64Array", derivatives: `Mlp.jet "${path}"` };
+    this.info = {
+      backend: `siren-pinn (src), Float64Array, ${gemmKernels.name} matrix products`,
+      derivatives: `Mlp.jet "${path}"`,
+    };
     this.model = createMlp({
       inputs: 1,
       hidden: Array.from({ length: w.hiddenLayers }, () => w.width),
