@@ -3,7 +3,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BatchTaylor, batchTaylorAffine, batchTaylorUnary } from "../src/dual/batch-taylor.js";
-import { add, cos, Dual, mul, newTag, primal, type Scalar, sin, tanh } from "../src/dual/index.js";
+import {
+  add,
+  cos,
+  Dual,
+  derivatives,
+  mul,
+  newTag,
+  primal,
+  type Scalar,
+  sin,
+  tanh,
+} from "../src/dual/index.js";
 import type { LayerActivation } from "../src/siren/activation.js";
 import {
   FusedTaylorLayerWorkspace,
@@ -11,8 +22,11 @@ import {
   fusedTaylorLayerForward,
   fusedTaylorLayerOp,
 } from "../src/siren/fused-taylor.js";
-import { sum, mul as tapeMul } from "../src/tape/ops.js";
+import { fusedTaylorJet } from "../src/siren/fused-taylor-jet.js";
+import { createMlp, type Mlp } from "../src/siren/mlp.js";
+import { sum, add as tapeAdd, mul as tapeMul } from "../src/tape/ops.js";
 import { Tape } from "../src/tape/tape.js";
+import type { Tensor } from "../src/tape/tensor.js";
 
 const EPS = Number.EPSILON;
 
@@ -334,5 +348,119 @@ describe("fused Taylor layer on the tape", () => {
     expect(grads.get("W")).toEqual(direct.gW);
     expect(grads.get("b")).toEqual(direct.gb);
     expect(grads.get("S")).toEqual(direct.ctIn);
+  });
+});
+
+const FACTORIALS = [1, 1, 2, 6, 24, 120, 720];
+
+// The network's coefficients from fused layers and from scalar Taylor jets of src/dual sum the
+// same terms in other orders. A few hundred products per coefficient, none larger than the
+// largest coefficient, keep the difference below 1e-12 of that maximum.
+const NETWORK_TOLERANCE = 1e-12;
+
+const networkArbitrary = fc.record({
+  hidden: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+  inputs: fc.integer({ min: 1, max: 3 }),
+  activation: fc.constantFrom("sine" as const, "tanh" as const),
+  omega0: fc.double({ min: 1, max: 30, noNaN: true }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+  order: fc.integer({ min: 0, max: 5 }),
+  x: fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 3, maxLength: 3 }),
+  v: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+});
+
+function networkOf(options: {
+  hidden: number[];
+  inputs: number;
+  activation: "sine" | "tanh";
+  omega0: number;
+  seed: number;
+}): Mlp {
+  const domain = Array.from({ length: options.inputs }, () => [-2, 2] as const);
+  return createMlp({ ...options, outputs: 1, domain, biasInit: "uniform" });
+}
+
+describe("fusedTaylorJet on a network", () => {
+  it("matches scalar Taylor jets of evaluateScalar", () => {
+    fc.assert(
+      fc.property(networkArbitrary, (c) => {
+        const model = networkOf(c);
+        const x = c.x.slice(0, c.inputs);
+        const v = c.v.slice(0, c.inputs);
+        const tape = new Tape();
+        const coefficients = fusedTaylorJet(model, tape, Float64Array.from(x), v, c.order);
+        tape.release();
+
+        // Along the line x + t v the network is a function of t alone.
+        const line = (t: Scalar) =>
+          model.evaluateScalar(x.map((xi, i) => add(xi, mul(v[i], t))))[0];
+        const reference = derivatives(line, 0, c.order).map((d, k) => primal(d) / FACTORIALS[k]);
+        const scale = Math.max(1, ...reference.map(Math.abs));
+        reference.forEach((want, k) => {
+          const got = coefficients[k].data[0];
+          expect(Math.abs(got - want)).toBeLessThanOrEqual(NETWORK_TOLERANCE * scale);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("gives gradients like central differences", () => {
+    const model = networkOf({ hidden: [5, 4], inputs: 2, activation: "sine", omega0: 3, seed: 2 });
+    const points = Float64Array.of(0.3, -0.4, -1.1, 0.9);
+    const order = 4;
+    // L(θ) = Σ_k Σ_points (u_k)², a loss that reads every coefficient.
+    const loss = (tape: Tape): Tensor => {
+      const coefficients = fusedTaylorJet(model, tape, points, [0.6, -0.8], order);
+      return coefficients
+        .map((u) => sum(tapeMul(u, u)))
+        .reduce((total, term) => tapeAdd(total, term));
+    };
+
+    const tape = new Tape();
+    const grads = tape.backward(loss(tape));
+    const direction = Float64Array.from(model.params, (_, k) => Math.sin(3 * k + 1));
+    let predicted = 0;
+    for (const entry of model.paramEntries) {
+      const gradient = grads.get(entry.name)!;
+      for (let k = 0; k < gradient.length; k++)
+        predicted += gradient[k] * direction[entry.offset + k];
+    }
+
+    const start = model.params.slice();
+    const evaluate = (t: number): number => {
+      model.setParams(start.map((p, k) => p + t * direction[k]));
+      const probe = new Tape();
+      const value = loss(probe).data[0];
+      probe.release();
+      return value;
+    };
+    const difference = (h: number) => (evaluate(h) - evaluate(-h)) / (2 * h);
+    const estimate = difference(H);
+    const truncation = Math.abs(estimate - difference(2 * H));
+    const rounding = (EPS * Math.abs(evaluate(0))) / H;
+    model.setParams(start);
+    expect(Math.abs(predicted - estimate)).toBeLessThanOrEqual(4 * (truncation + rounding));
+  });
+
+  it("keeps two live tapes apart", () => {
+    const model = networkOf({ hidden: [4], inputs: 1, activation: "tanh", omega0: 1, seed: 5 });
+    const first = new Tape();
+    const second = new Tape();
+    const a = fusedTaylorJet(model, first, Float64Array.of(0.5), 0, 3);
+    const b = fusedTaylorJet(model, second, Float64Array.of(-0.5), 0, 3);
+    const again = new Tape();
+    const c = fusedTaylorJet(model, again, Float64Array.of(0.5), 0, 3);
+    for (let k = 0; k <= 3; k++) {
+      expect(a[k].data[0]).toBe(c[k].data[0]);
+      expect(b[k].data[0]).not.toBe(a[k].data[0]);
+    }
+  });
+
+  it("rejects points of the wrong length", () => {
+    const model = networkOf({ hidden: [4], inputs: 2, activation: "tanh", omega0: 1, seed: 5 });
+    expect(() => fusedTaylorJet(model, new Tape(), Float64Array.of(1, 2, 3), 0, 2)).toThrow(
+      /points must hold N >= 1 points of 2 coordinates/,
+    );
   });
 });

@@ -64,15 +64,17 @@ export class BatchTaylor {
 /**
  * Seeds the Taylor jet of the input layer at `points` (N·dim numbers, row-major) along the
  * direction `direction` (an axis index or a vector of `dim` entries): x̂(t) = scale ⊙ (x + t v)
- * + shift, so u_0 = x̂, u_1 = scale ⊙ v and every higher coefficient is zero.
+ * + shift, so u_0 = x̂, u_1 = scale ⊙ v and every higher coefficient is zero. Writes into
+ * `out` when given, which must have this order and shape.
  */
 export function seedBatchTaylor(
   points: Float64Array,
   dim: number,
-  direction: number | readonly number[],
+  direction: number | ArrayLike<number>,
   order: number,
-  scale?: readonly number[],
-  shift?: readonly number[],
+  scale?: ArrayLike<number>,
+  shift?: ArrayLike<number>,
+  out?: BatchTaylor,
 ): BatchTaylor {
   if (!Number.isInteger(dim) || dim < 1 || points.length === 0 || points.length % dim !== 0) {
     throw new RangeError(
@@ -92,7 +94,13 @@ export function seedBatchTaylor(
   }
 
   const n = points.length / dim;
-  const jet = new BatchTaylor(order, n, dim);
+  if (out !== undefined && (out.order !== order || out.points !== n || out.width !== dim)) {
+    throw new RangeError(
+      `seedBatchTaylor: out must have order ${order}, ${n} points and width ${dim}, received order ${out.order}, ${out.points} points, width ${out.width}`,
+    );
+  }
+  const jet = out ?? new BatchTaylor(order, n, dim);
+  jet.data.fill(0);
   const size = n * dim;
   for (let e = 0; e < size; e++) {
     const i = e % dim;
@@ -103,7 +111,7 @@ export function seedBatchTaylor(
   return jet;
 }
 
-function directionVector(dim: number, direction: number | readonly number[]): readonly number[] {
+function directionVector(dim: number, direction: number | ArrayLike<number>): ArrayLike<number> {
   if (typeof direction === "number") {
     if (!Number.isInteger(direction) || direction < 0 || direction >= dim) {
       throw new RangeError(
@@ -332,7 +340,7 @@ export function batchTaylorUnary(
  * Writes the coefficients of y = f(z) into `y` for every element, where coefficient k of
  * element e sits at k·stride + e in `z`, `y` and `aux` (each (order + 1)·stride long).
  * `aux` receives the companion series: cos(ωz) for "sine" and "sin", sin(z) for "cos",
- * 1 − tanh² for "tanh", σ(1 − σ) for "sigmoid"; the other rules leave it untouched.
+ * 1 − tanh² for "tanh" and σ(1 − σ) for "sigmoid". The other rules leave it untouched.
  * Allocates nothing; the fused Taylor layer keeps `aux` for its backward.
  */
 export function applyTaylorRule(
