@@ -1,6 +1,7 @@
 // `npm run bench`: the harmonic training-step benchmark against its peers, and the network-only benchmark.
 
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import {
@@ -32,6 +33,7 @@ const USAGE = `Usage: npm run bench -- [options]
 
   --quick              harmonic-64 only, the faster peers, fewer rounds (under 2 minutes)
   --json               print the results as JSON on stdout (progress stays on stderr)
+  --save PATH          also write the JSON results to PATH
   --peers a,b,...      run only these training-step peers (always adds the loops reference)
   --workloads a,b,...  run only these workload ids (e.g. sine-w64-n256,tanh-w64-n256)
   --no-network         skip the network-only benchmark
@@ -47,6 +49,7 @@ const USAGE = `Usage: npm run bench -- [options]
 interface Options {
   quick: boolean;
   json: boolean;
+  save: string | null;
   peers: string[] | null;
   workloads: string[] | null;
   network: boolean;
@@ -59,6 +62,7 @@ function parseOptions(): Options {
     options: {
       quick: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      save: { type: "string" },
       peers: { type: "string" },
       workloads: { type: "string" },
       "no-network": { type: "boolean", default: false },
@@ -81,6 +85,7 @@ function parseOptions(): Options {
   return {
     quick,
     json: values.json,
+    save: values.save ?? null,
     peers: values.peers?.split(",") ?? null,
     workloads: values.workloads?.split(",") ?? null,
     network: !values["no-network"],
@@ -231,11 +236,21 @@ async function main(): Promise<void> {
   const network = options.network ? await runNetwork(options) : [];
   const seconds = (Date.now() - started.getTime()) / 1000;
 
+  const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
+  const settings = { ...options.settings, log: undefined };
+  const results = {
+    started: started.toISOString(),
+    seconds,
+    command,
+    machine: host,
+    settings,
+    training,
+    network,
+  };
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  if (options.save !== null) writeFileSync(options.save, json);
   if (options.json) {
-    const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
-    process.stdout.write(
-      `${JSON.stringify({ started: started.toISOString(), seconds, command, machine: host, settings: { ...options.settings, log: undefined }, training, network }, null, 2)}\n`,
-    );
+    process.stdout.write(json);
   } else {
     process.stdout.write(`\nfinished in ${seconds.toFixed(0)} s\n`);
   }

@@ -50,7 +50,9 @@ export class WorkerHandle {
   private exitReason: string | null = null;
 
   constructor(command: WorkerCommand) {
+    // The repository root, so that `--import tsx` resolves from its node_modules.
     this.child = spawn(command.command, command.args, {
+      cwd: dirname(BENCH_DIR),
       env: command.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
