@@ -63,11 +63,10 @@ export function compileConditions(
       const block = makeBlock(condition, face.index, face.side, facePoints, rows.length);
       for (const point of facePoints) rows.push(point);
       if (condition.kind === "periodic") {
-        const upper = facePoints.map((point) =>
-          withCoordinate(point, face.index, problem.domain[face.index][1]),
-        );
-        for (const point of upper) rows.push(point);
-        block.rows = 2 * facePoints.length;
+        // The block's second half: the same points moved to the upper face.
+        for (const point of facePoints) {
+          rows.push(withCoordinate(point, face.index, problem.domain[face.index][1]));
+        }
       }
       blocks.push(block);
       if (needsFirstPartial(condition)) directions.add(face.index);

@@ -61,7 +61,7 @@ export const TRAIN_DEFAULTS = {
   lbfgs: 500,
   lr: 1e-3,
   lrDecay: 1,
-  lbfgsHistory: 20,
+  lbfgsHistory: 50,
   points: 256,
   conditionPoints: DEFAULT_CONDITION_POINTS,
   sampling: "grid" as CollocationSampling,
