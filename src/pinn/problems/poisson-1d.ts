@@ -29,8 +29,9 @@ export function poisson1d(): Problem {
     },
     conditions: [{ kind: "dirichlet", on: [{ x: -1 }, { x: 1 }], value: 0 }],
     exact: ([x]) => Math.sin(pi * x) + FINE_AMPLITUDE * Math.sin(fine * x),
+    // Measured: ω0 = 10 reached 1.4e-4 relative L2 where ω0 = 30 stayed at 0.37 (seed 0).
     defaults: {
-      omega0: 30,
+      omega0: 10,
       hidden: [32, 32, 32],
       points: 256,
       steps: 3000,
