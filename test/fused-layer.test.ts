@@ -232,6 +232,13 @@ describe("fused layer argument checks", () => {
     );
   });
 
+  it("rejects an unknown activation", () => {
+    const activation = "gelu" as LayerActivation;
+    expect(() => new FusedLayerWorkspace(2, SPECS[0], 3, 4, activation)).toThrow(
+      /activation must be one of sine, tanh, relu, linear, received "gelu"/,
+    );
+  });
+
   it("rejects a non-positive size", () => {
     expect(() => new FusedLayerWorkspace(0, SPECS[0], 3, 4, "sine")).toThrow(
       /points must be a positive integer/,

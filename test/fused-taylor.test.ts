@@ -224,6 +224,13 @@ describe("fused Taylor layer argument checks", () => {
     );
   });
 
+  it("rejects an unknown activation", () => {
+    const activation = "gelu" as LayerActivation;
+    expect(() => new FusedTaylorLayerWorkspace(2, 3, 3, 2, activation)).toThrow(
+      /activation must be one of sine, tanh, relu, linear, received "gelu"/,
+    );
+  });
+
   it("rejects a negative order", () => {
     expect(() => new FusedTaylorLayerWorkspace(2, -1, 3, 2, "tanh")).toThrow(
       /order must be an integer >= 0, received -1/,

@@ -19,7 +19,9 @@ import { applyTaylorRule } from "../dual/batch-taylor.js";
 import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
-import type { LayerActivation } from "./activation.js";
+import { ACTIVATIONS, type LayerActivation } from "./activation.js";
+
+const LAYER_ACTIVATIONS: readonly LayerActivation[] = [...ACTIVATIONS, "linear"];
 
 /**
  * Buffers of one fused Taylor layer for N points, Taylor order K and `inputs` → `outputs`
@@ -71,6 +73,11 @@ export class FusedTaylorLayerWorkspace {
           `FusedTaylorLayerWorkspace: ${name} must be an integer >= ${min}, received ${String(value)}`,
         );
       }
+    }
+    if (!LAYER_ACTIVATIONS.includes(activation)) {
+      throw new TypeError(
+        `FusedTaylorLayerWorkspace: activation must be one of ${LAYER_ACTIVATIONS.join(", ")}, received ${JSON.stringify(activation)}`,
+      );
     }
     if (!Number.isFinite(omega)) {
       throw new RangeError(`FusedTaylorLayerWorkspace: omega must be finite, received ${omega}`);

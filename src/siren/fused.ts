@@ -14,7 +14,9 @@ import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
 import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
-import type { LayerActivation } from "./activation.js";
+import { ACTIVATIONS, type LayerActivation } from "./activation.js";
+
+const LAYER_ACTIVATIONS: readonly LayerActivation[] = [...ACTIVATIONS, "linear"];
 
 /**
  * Buffers of one fused layer for N points, the streams of `layout`, `inputs` → `outputs`
@@ -38,7 +40,7 @@ export class FusedLayerWorkspace {
   readonly z: Float64Array;
   /** Output streams Y, shape [K·N, outputs]; the same buffer as `z` for "linear". */
   readonly y: Float64Array;
-  /** f'(z), f''(z) and f'''(z) at every element of the value stream, shape [N, outputs]. */
+  /** f'(z), f''(z) and f'''(z) at every element of the value stream, [N, outputs] (empty for "linear"). */
   readonly d1: Float64Array;
   readonly d2: Float64Array;
   readonly d3: Float64Array;
@@ -67,6 +69,11 @@ export class FusedLayerWorkspace {
           `FusedLayerWorkspace: ${name} must be a positive integer, received ${String(value)}`,
         );
       }
+    }
+    if (!LAYER_ACTIVATIONS.includes(activation)) {
+      throw new TypeError(
+        `FusedLayerWorkspace: activation must be one of ${LAYER_ACTIVATIONS.join(", ")}, received ${JSON.stringify(activation)}`,
+      );
     }
     if (!Number.isFinite(omega)) {
       throw new RangeError(`FusedLayerWorkspace: omega must be finite, received ${omega}`);
