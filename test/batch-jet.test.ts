@@ -158,6 +158,18 @@ describe("JetSpec closing and layout", () => {
     );
   });
 
+  it("batchUnary rejects an unknown op", () => {
+    const jet = seedBatchJet(Float64Array.of(1), {
+      dim: 1,
+      first: [0],
+      second: [],
+      laplacian: false,
+    });
+    expect(() => batchUnary(jet, "gelu" as BatchUnaryOp)).toThrow(
+      /op must be one of sine, tanh, relu/,
+    );
+  });
+
   it("accessors reject streams not carried", () => {
     const jet = seedBatchJet(Float64Array.of(1, 2), {
       dim: 2,

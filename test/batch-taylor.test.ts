@@ -163,6 +163,13 @@ describe("BatchTaylor non-finite and singular inputs", () => {
 });
 
 describe("BatchTaylor argument checks", () => {
+  it("rejects an unknown op", () => {
+    const jet = seedBatchTaylor(Float64Array.of(1), 1, 0, 2);
+    expect(() => batchTaylorUnary(jet, "gelu" as BatchTaylorOp)).toThrow(
+      /op must be one of sine, sin, cos, tanh/,
+    );
+  });
+
   it("rejects a negative order", () => {
     expect(() => new BatchTaylor(-1, 1, 1)).toThrow(/order must be a non-negative integer/);
   });

@@ -319,7 +319,13 @@ export function batchUnary(jet: BatchJet, op: BatchUnaryOp, omega = 1, out?: Bat
   const d1 = new Float64Array(size);
   const d2 = new Float64Array(size);
 
-  derivativeRules[op](jet.data.subarray(0, size), d0, d1, d2, omega);
+  const rule = derivativeRules[op];
+  if (rule === undefined) {
+    throw new TypeError(
+      `batchUnary: op must be one of ${Object.keys(derivativeRules).join(", ")}, received ${JSON.stringify(op)}`,
+    );
+  }
+  rule(jet.data.subarray(0, size), d0, d1, d2, omega);
   applyChainRule(jet.layout, size, jet.data, result.data, d0, d1, d2);
   return result;
 }

@@ -353,6 +353,11 @@ export function applyTaylorRule(
   omega: number,
 ): void {
   const rule = taylorRules[op];
+  if (rule === undefined) {
+    throw new TypeError(
+      `applyTaylorRule: op must be one of ${Object.keys(taylorRules).join(", ")}, received ${JSON.stringify(op)}`,
+    );
+  }
   for (let e = 0; e < stride; e++) rule(z, y, aux, e, stride, order, omega);
 }
 
