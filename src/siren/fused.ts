@@ -142,8 +142,9 @@ function fillDerivatives(ws: FusedLayerWorkspace): void {
     const omega = ws.omega;
     const omega2 = omega * omega;
     for (let e = 0; e < size; e++) {
-      const s = Math.sin(omega * z[e]);
-      const c = Math.cos(omega * z[e]);
+      const w = omega * z[e];
+      const s = Math.sin(w);
+      const c = Math.cos(w);
       y[e] = s;
       d1[e] = omega * c;
       d2[e] = -omega2 * s;
@@ -251,20 +252,22 @@ function activationBackward(ws: FusedLayerWorkspace, g: Float64Array): void {
   const { z, dz, d1, d2, d3 } = ws;
   const firstCount = layout.spec.first.length;
 
-  // Every stream, the value included, first gets its pass-through term f' G.
-  for (let s = 0; s < layout.streams; s++) {
-    const base = s * size;
-    for (let e = 0; e < size; e++) dz[base + e] = d1[e] * g[base + e];
-  }
+  // y = f(z): the value gets f' G.
+  for (let e = 0; e < size; e++) dz[e] = d1[e] * g[e];
 
-  // y_i = f' z_i: the value gets f'' z_i G_i.
+  // y_i = f' z_i: z_i gets f' G_i and the value gets f'' z_i G_i.
   for (let s = 1; s <= firstCount; s++) {
     const base = s * size;
-    for (let e = 0; e < size; e++) dz[e] += d2[e] * z[base + e] * g[base + e];
+    for (let e = 0; e < size; e++) {
+      const gi = g[base + e];
+      dz[base + e] = d1[e] * gi;
+      dz[e] += d2[e] * z[base + e] * gi;
+    }
   }
 
-  // y_ij = f' z_ij + f'' z_i z_j: z_i gets f'' z_j G_ij, z_j gets f'' z_i G_ij, and the value
-  // gets (f'' z_ij + f''' z_i z_j) G_ij. For i = j both updates land on the same stream.
+  // y_ij = f' z_ij + f'' z_i z_j: z_ij gets f' G_ij, z_i gets f'' z_j G_ij, z_j gets
+  // f'' z_i G_ij and the value (f'' z_ij + f''' z_i z_j) G_ij. For i = j both of the middle
+  // updates land on the same stream.
   for (let k = 0; k < layout.secondStreams.length; k++) {
     const base = layout.secondStreams[k] * size;
     const baseI = layout.secondFactors[2 * k] * size;
@@ -274,19 +277,22 @@ function activationBackward(ws: FusedLayerWorkspace, g: Float64Array): void {
       const zi = z[baseI + e];
       const zj = z[baseJ + e];
       const weighted = d2[e] * gij;
+      dz[base + e] = d1[e] * gij;
       dz[baseI + e] += weighted * zj;
       dz[baseJ + e] += weighted * zi;
       dz[e] += weighted * z[base + e] + d3[e] * zi * zj * gij;
     }
   }
 
-  // y_L = f' z_L + f'' Σ z_i²: z_i gets 2 f'' z_i G_L, the value (f'' z_L + f''' Σ z_i²) G_L.
+  // y_L = f' z_L + f'' Σ z_i²: z_L gets f' G_L, z_i gets 2 f'' z_i G_L and the value
+  // (f'' z_L + f''' Σ z_i²) G_L.
   const lap = layout.laplacianStream;
   if (lap >= 0) {
     const base = lap * size;
     const factors = layout.laplacianFactors;
     for (let e = 0; e < size; e++) {
       const gl = g[base + e];
+      dz[base + e] = d1[e] * gl;
       const twice = 2 * d2[e] * gl;
       let squares = 0;
       for (let q = 0; q < factors.length; q++) {
