@@ -471,3 +471,19 @@ describe("fusedTaylorJet on a network", () => {
     );
   });
 });
+
+describe("fusedTaylorJet workspace reuse", () => {
+  it("overwrites released results on the next call", () => {
+    // Documents the NOTE on fusedTaylorJet: results are views of a reused workspace.
+    const model = networkOf({ hidden: [3], inputs: 1, activation: "sine", omega0: 2, seed: 9 });
+    const first = new Tape();
+    const before = fusedTaylorJet(model, first, Float64Array.of(0.25), 0, 2);
+    const kept = Float64Array.from(before[1].data);
+    first.release();
+
+    const second = new Tape();
+    const after = fusedTaylorJet(model, second, Float64Array.of(-0.75), 0, 2);
+    expect(before[1].data[0]).toBe(after[1].data[0]);
+    expect(kept[0]).not.toBe(after[1].data[0]);
+  });
+});

@@ -22,6 +22,9 @@ interface TaylorWorkspaceSet {
  * (d/dt)^k u(x + t v) / k! at t = 0, with v an axis index or a vector in raw input
  * coordinates. Multiply coefficient k by k! for the k-th directional derivative.
  * Workspaces are cached on `model.cache` per (N, K) and reused once their tape is released.
+ *
+ * NOTE: the returned tensors are views of the cached workspace, so a later call with the same
+ * (N, K) after this tape is released overwrites their data. Copy it to keep it longer.
  */
 export function fusedTaylorJet(
   model: Mlp,
