@@ -311,6 +311,9 @@ const derivativeRules: Record<
  * y = f(z), y_i = f'(z) z_i, y_ij = f'(z) z_ij + f''(z) z_i z_j, and for the Laplacian
  * y_L = f'(z) z_L + f''(z) Σ_i z_i². `out` may be `jet` itself (the streams that others read
  * are written last).
+ *
+ * NOTE: each call allocates three scratch arrays of N·m numbers for f, f' and f''. The
+ * allocation-free path for training is the fused layer in src/siren/fused.ts.
  */
 export function batchUnary(jet: BatchJet, op: BatchUnaryOp, omega = 1, out?: BatchJet): BatchJet {
   const result = prepareOut(`batchUnary(${op})`, jet, jet.width, out);
