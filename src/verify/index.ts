@@ -1,15 +1,8 @@
-// Public entry of siren-pinn/verify: derivative, gradient and residual checks and fast-check arbitraries.
+// Public entry of siren-pinn/verify: derivative, gradient and residual checks.
+//
+// The fast-check arbitraries live in `siren-pinn/verify/arbitraries`, so that this entry loads
+// without fast-check installed.
 
-export {
-  finiteDouble,
-  type Interval,
-  type MlpArbitraryOptions,
-  mlp,
-  mlpOptions,
-  pointInBox,
-  pointsInBox,
-  unitDirection,
-} from "./arbitraries.js";
 export {
   type CentralDifference,
   type CentralDifferenceOptions,
