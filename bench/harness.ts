@@ -222,13 +222,16 @@ function compareWithReference(peers: LivePeer[]): void {
     result.agreedThrough = lastAgreeingStep(peer.losses, reference!.losses, tolerance);
     if (result.relativeError.final > tolerance || result.relativeError.initial > tolerance) {
       const steps = peer.losses.length - 1;
+      const agreement =
+        result.agreedThrough < 0
+          ? "differs from step 0 on"
+          : `agreed within the tolerance through step ${result.agreedThrough}`;
       fail(
         peer,
         "failed",
         `loss after ${steps} steps ${result.final} vs ${REFERENCE} ${expected.final} ` +
           `(relative ${result.relativeError.final.toExponential(1)}, tolerance ${tolerance}); ` +
-          `initial loss relative ${result.relativeError.initial.toExponential(1)}; ` +
-          `agreed within the tolerance through step ${result.agreedThrough}`,
+          `initial loss relative ${result.relativeError.initial.toExponential(1)}; ${agreement}`,
       );
     }
   }

@@ -76,7 +76,10 @@ export function formatWorkload(report: WorkloadReport): string {
     statusText(result),
   ]);
   const title = `${report.workload}: ${report.description}; ${(report.flopsPerStep / 1e6).toFixed(1)} MFLOP/step (matrix products)`;
-  return `${title}\n${pad([header, ...rows])}`;
+  const backends = report.peers
+    .filter((result) => result.info?.backend !== undefined)
+    .map((result) => `  ${result.peer}: ${result.info!.backend}`);
+  return `${title}\n${pad([header, ...rows])}\n${backends.join("\n")}`;
 }
 
 /** Formats the network-only benchmark as one row per width and point count. */

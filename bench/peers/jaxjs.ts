@@ -34,7 +34,7 @@ class JaxPeer implements Peer {
     private readonly derivatives: Derivatives,
   ) {
     this.info = {
-      backend: `@jax-js/jax 0.1.25, wasm device, jit, ${precision}`,
+      backend: `@jax-js/jax 0.1.25, wasm device, jit, ${precision}, ${threading()}`,
       derivatives: derivatives === "jet" ? "jet in jax-js ops (stacked streams)" : "jvp of jvp",
     };
     this.x = this.array(weights.x, [weights.x.length, 1]);
@@ -231,6 +231,12 @@ class JaxPeer implements Peer {
     });
     return a;
   }
+}
+
+/** Describes the wasm device's threading: jax-js runs kernels on a pool only where Web Workers exist. */
+function threading(): string {
+  const hasWorker = typeof (globalThis as { Worker?: unknown }).Worker !== "undefined";
+  return hasWorker ? "Web Worker pool" : "one thread (no Web Worker global)";
 }
 
 /** Loads jax-js on its wasm device and builds the peer. */

@@ -32,7 +32,7 @@ def blas_info():
         if pools:
             pool = pools[0]
             return {
-                "blas": f"{pool.get('internal_api')} {pool.get('version')}",
+                "library": f"{pool.get('internal_api')} {pool.get('version')}",
                 "kernel": str(pool.get("architecture")),
                 "threads": str(pool.get("num_threads")),
                 "source": "threadpoolctl",
@@ -66,12 +66,12 @@ def openblas_info_from_ctypes():
             corename.restype = ctypes.c_char_p
             config.restype = ctypes.c_char_p
             return {
-                "blas": config().decode(),
+                "library": config().decode(),
                 "kernel": corename().decode(),
                 "threads": str(threads()) if threads is not None else "unknown",
                 "source": "ctypes (threadpoolctl is not installed)",
             }
-    return {"blas": "unknown", "kernel": "unknown", "threads": "unknown", "source": "none"}
+    return {"library": "unknown", "kernel": "unknown", "threads": "unknown", "source": "none"}
 
 
 def activation_jet(activation, omega, z, z1, z2):
@@ -226,8 +226,10 @@ def handle(peer, request):
             return None, {"ok": False, "unavailable": True, "error": "numpy peer: only the training step is benchmarked"}
         with open(request["weightsPath"], encoding="utf8") as file:
             peer = HarmonicStep(json.load(file))
-        info = {"backend": f"numpy {np.__version__}, Python {sys.version.split()[0]}", "derivatives": "hand-written jet"}
-        info.update({f"blas {key}": value for key, value in blas_info().items()})
+        blas = blas_info()
+        backend = f"numpy {np.__version__}, Python {sys.version.split()[0]}, BLAS kernel {blas['kernel']}, {blas['threads']} thread(s)"
+        info = {"backend": backend, "derivatives": "hand-written jet"}
+        info.update({f"blas {key}": value for key, value in blas.items()})
         return peer, {"ok": True, "precision": "float64", "info": info}
     if op == "rss":
         return peer, {"ok": True, "maxRssKiB": max_rss_kib()}

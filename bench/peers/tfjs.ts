@@ -29,10 +29,10 @@ class TfjsPeer implements Peer {
     private readonly tf: typeof Tf,
     private readonly weights: WeightsFile,
     private readonly derivatives: Derivatives,
-    backend: Backend,
+    backend: string,
   ) {
     this.info = {
-      backend: `@tensorflow/tfjs ${tf.version.tfjs}, ${backend} backend`,
+      backend: `@tensorflow/tfjs ${tf.version.tfjs}, ${backend}`,
       derivatives: derivatives === "jet" ? "jet in tf ops (stacked streams)" : "nested tf.grad",
     };
     this.rows = weights.x.length;
@@ -170,6 +170,12 @@ export function createTfjsPeer(backend: Backend, derivatives: Derivatives): Peer
     if (!ready)
       throw new PeerUnavailableError(`tfjs peer: the ${backend} backend failed to initialise`);
     await tf.ready();
-    return new TfjsPeer(tf, weights, derivatives, backend);
+    let description = `${backend} backend`;
+    if (backend === "wasm") {
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+      description += ` (SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`;
+    }
+    return new TfjsPeer(tf, weights, derivatives, description);
   };
 }
