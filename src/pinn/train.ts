@@ -291,12 +291,12 @@ class TrainingLoop {
   }
 
   runLbfgs(): { iterations: number; reason: string | null } {
-    this.phase = "lbfgs";
     if (this.settings.lbfgs === 0) {
-      // The loss at the final parameters closes the history.
+      // The loss at the parameters after the last Adam update closes the history.
       this.record(this.evaluate(this.model.params, this.gradient, true));
       return { iterations: 0, reason: null };
     }
+    this.phase = "lbfgs";
 
     const termsByLoss = new Map<number, Record<string, number>>();
     const objective: Objective = (theta, grad) => {

@@ -33,12 +33,13 @@ export function wave(options: WaveOptions = {}): Problem {
       { kind: "initial-slope", value: 0 },
     ],
     exact: ([x, t]) => Math.sin(pi * x) * Math.cos(c * pi * t),
+    // Measured: 1000 L-BFGS iterations left 1.1e-3 relative L2, 2000 reached 2.0e-4 (seed 0).
     defaults: {
       omega0: 3,
       hidden: [32, 32, 32],
       points: 400,
       steps: 2000,
-      lbfgs: 1000,
+      lbfgs: 2000,
       lr: 3e-3,
       lrDecay: 3e-3,
     },
