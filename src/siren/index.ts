@@ -17,6 +17,8 @@ export {
   fusedLayerForward,
   fusedLayerOp,
 } from "./fused.js";
+export * from "./fused-taylor.js";
+export * from "./fused-taylor-jet.js";
 export {
   type BiasInit,
   glorotUniformBound,

@@ -1,6 +1,10 @@
 // Matrix product kernels for the tape: a·b and a·bᵀ with their vector-Jacobian products.
 
-import { gemmAB, gemmABt, gemmAtB } from "../dual/matmul.js";
+import { gemmKernels } from "../dual/matmul-simd.js";
+
+// The WebAssembly SIMD kernels where the engine has them, else the JavaScript ones: both sum in
+// the same order without fused multiply-add, so they return the same bits.
+const { AB: gemmAB, ABt: gemmABt, AtB: gemmAtB } = gemmKernels;
 
 // The products use the register-tiled kernels of src/dual. Those multiply every cotangent
 // entry, so 0 · Infinity would give NaN; where the factor a cotangent meets contains a
