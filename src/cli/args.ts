@@ -32,6 +32,8 @@ export interface RunArguments {
   seed: number;
   path: JetPath;
   out?: string;
+  /** compare only: runs trained at once in worker threads (default: one per core, at most 2). */
+  jobs?: number;
   json: boolean;
   quiet: boolean;
   /** compare only: extra SIREN runs, one per ω0. */
@@ -60,6 +62,7 @@ const OPTIONS = {
   param: { type: "string", multiple: true },
   "sweep-omega0": { type: "string" },
   out: { type: "string" },
+  jobs: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -100,6 +103,7 @@ const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
     "path",
     "param",
     "sweep-omega0",
+    "jobs",
     "out",
     "json",
     "quiet",
@@ -186,6 +190,7 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
     seed: integer("--seed", text("seed"), 0) ?? 0,
     path: choice("--path", text("path"), ["fused", "generic"] as const) ?? "fused",
     out: text("out"),
+    jobs: integer("--jobs", text("jobs"), 1),
     json: values.json === true,
     quiet: values.quiet === true,
     sweepOmega0: list("--sweep-omega0", text("sweep-omega0")) ?? [],

@@ -29,6 +29,8 @@ Options (train and compare; unset values come from the problem's defaults):
   --path fused|generic          jet implementation (default fused)
   --param NAME=VALUE            a problem parameter, e.g. --param k=12 for oscillator-k
   --sweep-omega0 A,B,...        compare only: one extra SIREN run per ω0
+  --jobs N                      compare only: runs trained at once in worker threads
+                                (default: one per core, at most 2; results do not depend on it)
   --out DIR                     write results.json, the models and SVG plots into DIR
   --json                        print the results as JSON on stdout (progress goes to stderr)
   --quiet                       print no progress

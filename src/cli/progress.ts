@@ -20,40 +20,74 @@ export interface ProgressReporter {
   finish(summary: string): void;
 }
 
-/** Creates the reporter for `stream`: a bar on a TTY, plain lines otherwise, nothing when quiet. */
-export function createProgressReporter(
-  stream: OutputStream,
-  label: string,
-  quiet: boolean,
-): ProgressReporter {
-  if (quiet) return { update: () => undefined, finish: () => undefined };
-  return stream.isTTY === true ? new BarReporter(stream, label) : new LineReporter(stream, label);
+/** Progress of several runs that may train at the same time; one reporter per run. */
+export interface ProgressBoard {
+  reporter(index: number): ProgressReporter;
 }
 
-class BarReporter implements ProgressReporter {
+const SILENT: ProgressReporter = { update: () => undefined, finish: () => undefined };
+
+/**
+ * Creates the progress output for runs labelled `labels`: on a TTY one redrawn bar per run,
+ * otherwise plain lines every tenth of a run, and nothing when quiet.
+ */
+export function createProgressBoard(
+  stream: OutputStream,
+  labels: readonly string[],
+  quiet: boolean,
+): ProgressBoard {
+  if (quiet) return { reporter: () => SILENT };
+  if (stream.isTTY === true) return new BarBoard(stream, labels);
+  const reporters = labels.map((label) => new LineReporter(stream, label));
+  return { reporter: (index) => reporters[index] };
+}
+
+/** Redraws one line per run in place, at most every BAR_INTERVAL_SECONDS. */
+class BarBoard implements ProgressBoard {
+  private readonly lines: string[];
+  private drawnLines = 0;
   private lastDraw = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly stream: OutputStream,
-    private readonly label: string,
-  ) {}
-
-  update(progress: TrainProgress): void {
-    if (progress.elapsedSeconds - this.lastDraw < BAR_INTERVAL_SECONDS) return;
-    this.lastDraw = progress.elapsedSeconds;
-
-    const fraction = Math.min(1, (progress.step + 1) / Math.max(progress.totalSteps, 1));
-    const filled = Math.round(fraction * BAR_WIDTH);
-    const bar = `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;
-    const eta = fraction > 0 ? (progress.elapsedSeconds * (1 - fraction)) / fraction : Number.NaN;
-    this.stream.write(
-      `\r\x1b[2K${this.label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${progress.phase} ${progress.step + 1}/${progress.totalSteps} loss ${formatLoss(progress.loss)} ETA ${formatSeconds(eta)}`,
-    );
+    private readonly labels: readonly string[],
+  ) {
+    this.lines = labels.map((label) => `${label} waiting`);
   }
 
-  finish(summary: string): void {
-    this.stream.write(`\r\x1b[2K${this.label} ${summary}\n`);
+  reporter(index: number): ProgressReporter {
+    return {
+      update: (progress) => {
+        this.lines[index] = barLine(this.labels[index], progress);
+        this.draw(false);
+      },
+      finish: (summary) => {
+        this.lines[index] = `${this.labels[index]} ${summary}`;
+        this.draw(true);
+      },
+    };
   }
+
+  private draw(force: boolean): void {
+    const now = performance.now() / 1000;
+    if (!force && now - this.lastDraw < BAR_INTERVAL_SECONDS) return;
+    this.lastDraw = now;
+
+    // Move back to the first line drawn before, then rewrite every line.
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : "";
+    const body = this.lines.map((line) => `\r\x1b[2K${line}\n`).join("");
+    this.stream.write(`${up}${body}`);
+    this.drawnLines = this.lines.length;
+  }
+}
+
+function barLine(label: string, progress: TrainProgress): string {
+  const fraction = Math.min(1, (progress.step + 1) / Math.max(progress.totalSteps, 1));
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;
+  const eta = fraction > 0 ? (progress.elapsedSeconds * (1 - fraction)) / fraction : Number.NaN;
+  const percent = (fraction * 100).toFixed(0).padStart(3);
+  return `${label} ${bar} ${percent}% ${progress.phase} ${progress.step + 1}/${progress.totalSteps} loss ${formatLoss(progress.loss)} ETA ${formatSeconds(eta)}`;
 }
 
 class LineReporter implements ProgressReporter {

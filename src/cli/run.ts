@@ -1,15 +1,16 @@
 // The `siren-pinn` commands: problems, train and compare.
 
-import { NonFiniteLossError } from "../pinn/errors.js";
+import type { NonFiniteLossError } from "../pinn/errors.js";
 import type { Problem } from "../pinn/problem.js";
 import { getProblem, PROBLEMS } from "../pinn/problems/index.js";
-import { resolveTrainOptions, type TrainOptions, type TrainResult, train } from "../pinn/train.js";
+import { resolveTrainOptions, type TrainOptions, type TrainResult } from "../pinn/train.js";
 import { hasVanishingSecondDerivatives, RELU_SECOND_DERIVATIVE_NOTE } from "../siren/index.js";
 import { parseCommandLine, type RunArguments, UsageError } from "./args.js";
 import { HELP } from "./help.js";
 import { writeCompareOutputs, writeFailedRun, writeTrainOutputs } from "./output.js";
-import { createProgressReporter, formatSeconds, type OutputStream } from "./progress.js";
+import { createProgressBoard, formatSeconds, type OutputStream } from "./progress.js";
 import { type RunRecord, runRecord } from "./record.js";
+import { defaultJobs, executeRuns, type PlannedRun } from "./runs.js";
 import { formatError, formatTable } from "./table.js";
 
 /** The streams the CLI writes to. */
@@ -103,34 +104,39 @@ export function reluNote(problem: Problem, activation: string): string | null {
   return `${problem.name} reads second derivatives, and for ReLU networks u'' ≡ 0 almost everywhere, so the PDE term carries no information. ${RELU_SECOND_DERIVATIVE_NOTE}`;
 }
 
-interface PlannedRun {
-  label: string;
-  options: TrainOptions;
-}
-
-async function runOne(
+/** Trains `planned` runs with progress output and returns each outcome with its record. */
+async function runAll(
   problem: Problem,
-  planned: PlannedRun,
+  planned: readonly PlannedRun[],
   args: RunArguments,
   io: CliIo,
-): Promise<{ result: TrainResult | null; record: RunRecord; failure: NonFiniteLossError | null }> {
-  const reporter = createProgressReporter(progressStream(args, io), planned.label, args.quiet);
-  const settings = resolveTrainOptions(problem, planned.options);
-  try {
-    const result = train(problem, {
-      ...planned.options,
-      onProgress: (progress) => reporter.update(progress),
-    });
-    const record = runRecord(planned.label, result);
-    reporter.finish(
-      `done in ${formatSeconds(result.seconds)}: relative L2 ${formatError(record.relativeL2)}, max error ${formatError(record.maxError)}`,
-    );
-    return { result, record, failure: null };
-  } catch (error) {
-    if (!(error instanceof NonFiniteLossError)) throw error;
-    reporter.finish(`stopped: ${error.message}`);
+): Promise<
+  { result: TrainResult | null; record: RunRecord; failure: NonFiniteLossError | null }[]
+> {
+  const board = createProgressBoard(
+    progressStream(args, io),
+    planned.map((run) => run.label),
+    args.quiet,
+  );
+  const reporters = planned.map((_, index) => board.reporter(index));
+  const jobs = args.jobs ?? defaultJobs();
+  const outcomes = await executeRuns(problem, args.parameters, planned, jobs, reporters);
+
+  return outcomes.map((outcome, index) => {
+    const run = planned[index];
+    const reporter = reporters[index];
+    if (outcome.result !== null) {
+      const record = runRecord(run.label, outcome.result);
+      reporter.finish(
+        `done in ${formatSeconds(outcome.result.seconds)}: relative L2 ${formatError(record.relativeL2)}, max error ${formatError(record.maxError)}`,
+      );
+      return { result: outcome.result, record, failure: null };
+    }
+    const failure = outcome.failure;
+    reporter.finish(`stopped: ${failure.message}`);
+    const settings = resolveTrainOptions(problem, run.options);
     const record: RunRecord = {
-      label: planned.label,
+      label: run.label,
       activation: settings.activation,
       omega0: settings.activation === "sine" ? settings.omega0 : null,
       relativeL2: null,
@@ -138,12 +144,12 @@ async function runOne(
       maxError: null,
       finalLoss: null,
       residualRms: null,
-      steps: error.step,
+      steps: failure.step,
       seconds: 0,
-      error: error.message,
+      error: failure.message,
     };
-    return { result: null, record, failure: error };
-  }
+    return { result: null, record, failure };
+  });
 }
 
 async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
@@ -153,7 +159,7 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
   const label = settings.activation === "sine" ? `sine ω0=${settings.omega0}` : settings.activation;
   const note = reluNote(problem, settings.activation);
 
-  const { result, record, failure } = await runOne(problem, { label, options }, args, io);
+  const [{ result, record, failure }] = await runAll(problem, [{ label, options }], args, io);
   if (args.out !== undefined) {
     if (result !== null) await writeTrainOutputs(args.out, problem, result, record);
     if (failure !== null) await writeFailedRun(args.out, problem, failure, record);
@@ -186,15 +192,10 @@ async function compareCommand(args: RunArguments, io: CliIo): Promise<number> {
     })),
   ];
 
-  const results: TrainResult[] = [];
-  const records: RunRecord[] = [];
-  let failed = false;
-  for (const run of planned) {
-    const outcome = await runOne(problem, run, args, io);
-    records.push(outcome.record);
-    if (outcome.result !== null) results.push(outcome.result);
-    if (outcome.failure !== null) failed = true;
-  }
+  const outcomes = await runAll(problem, planned, args, io);
+  const records = outcomes.map((outcome) => outcome.record);
+  const results = outcomes.flatMap((outcome) => (outcome.result === null ? [] : [outcome.result]));
+  const failed = outcomes.some((outcome) => outcome.failure !== null);
 
   const note = reluNote(problem, "relu");
   if (args.out !== undefined) await writeCompareOutputs(args.out, problem, results, records, note);
