@@ -124,12 +124,13 @@ function describe(workload: Workload): string {
   return `${workload.activation} ${shape}${omega}, N = ${workload.points}`;
 }
 
-function trainPeers(options: Options): PeerSpec[] {
+function trainPeers(options: Options, workload: Workload): PeerSpec[] {
   if (options.peers !== null) {
-    const wanted = new Set([...options.peers, "loops"]);
-    return TRAIN_PEERS.filter((spec) => wanted.has(spec.name));
+    const selected = new Set([...options.peers, "loops"]);
+    return TRAIN_PEERS.filter((spec) => selected.has(spec.name));
   }
-  return TRAIN_PEERS.filter((spec) => spec.quick || !options.quick);
+  const main = workload.id === HARMONIC_64.id;
+  return TRAIN_PEERS.filter((spec) => (options.quick ? spec.quick : main || spec.variants));
 }
 
 function trainWorkloads(options: Options): Workload[] {
@@ -145,7 +146,7 @@ async function runTraining(options: Options): Promise<WorkloadReport[]> {
     const flops = stepFlops(workload);
     const peers = await runWorkload(
       workload,
-      trainPeers(options),
+      trainPeers(options, workload),
       "train",
       flops,
       options.settings,

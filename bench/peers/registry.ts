@@ -7,6 +7,8 @@ export interface PeerSpec {
   readonly runtime: "node" | "python";
   /** Whether `--quick` runs it (slow peers are left to the full run). */
   readonly quick: boolean;
+  /** Whether the variant workloads run it; the slowest peers run on harmonic-64 only. */
+  readonly variants: boolean;
   /** Checked but not timed: the reference of the network-only benchmark. */
   readonly checkOnly?: boolean;
 }
@@ -19,23 +21,23 @@ export const REFERENCE = "loops";
 
 /** Every training-step peer, in the order of the report and of each timing round. */
 export const TRAIN_PEERS: readonly PeerSpec[] = [
-  { name: FUSED, runtime: "node", quick: true },
-  { name: "siren-pinn-generic", runtime: "node", quick: true },
-  { name: REFERENCE, runtime: "node", quick: true },
-  { name: "numpy", runtime: "python", quick: true },
-  { name: "jax-js-f64-jet", runtime: "node", quick: true },
-  { name: "jax-js-f32-jet", runtime: "node", quick: true },
-  { name: "jax-js-f64-nested", runtime: "node", quick: false },
-  { name: "jax-js-f32-nested", runtime: "node", quick: false },
-  { name: "tfjs-wasm-jet", runtime: "node", quick: true },
-  { name: "tfjs-wasm-nested", runtime: "node", quick: true },
-  { name: "tfjs-cpu-jet", runtime: "node", quick: false },
-  { name: "tfjs-cpu-nested", runtime: "node", quick: false },
+  { name: FUSED, runtime: "node", quick: true, variants: true },
+  { name: "siren-pinn-generic", runtime: "node", quick: true, variants: true },
+  { name: REFERENCE, runtime: "node", quick: true, variants: true },
+  { name: "numpy", runtime: "python", quick: true, variants: true },
+  { name: "jax-js-f64-jet", runtime: "node", quick: true, variants: true },
+  { name: "jax-js-f32-jet", runtime: "node", quick: true, variants: true },
+  { name: "jax-js-f64-nested", runtime: "node", quick: false, variants: true },
+  { name: "jax-js-f32-nested", runtime: "node", quick: false, variants: true },
+  { name: "tfjs-wasm-jet", runtime: "node", quick: true, variants: true },
+  { name: "tfjs-wasm-nested", runtime: "node", quick: true, variants: true },
+  { name: "tfjs-cpu-jet", runtime: "node", quick: false, variants: false },
+  { name: "tfjs-cpu-nested", runtime: "node", quick: false, variants: false },
 ];
 
 /** Peers of the network-only benchmark (jet forward and backward, no loss, no optimiser). */
 export const NETWORK_PEERS: readonly PeerSpec[] = [
-  { name: FUSED, runtime: "node", quick: true },
-  { name: "siren-pinn-generic", runtime: "node", quick: true },
-  { name: REFERENCE, runtime: "node", quick: true, checkOnly: true },
+  { name: FUSED, runtime: "node", quick: true, variants: true },
+  { name: "siren-pinn-generic", runtime: "node", quick: true, variants: true },
+  { name: REFERENCE, runtime: "node", quick: true, variants: true, checkOnly: true },
 ];
