@@ -146,6 +146,7 @@ describe("commands", () => {
           "sine-omega0-3-error.svg",
           "tanh-loss.svg",
           "comparison.svg",
+          "comparison-error.svg",
           "comparison-loss.svg",
         ]),
       );

@@ -157,13 +157,15 @@ export function comparisonFigures(
 ): [string, string][] {
   if (runs.length === 0) return [];
   const profile = profiles(problem)[comparedProfileIndex(problem)];
-  const solution: LineSeries[] = runs.map((run) => ({
-    name: run.label,
-    x: profile.x,
-    y: predict(problem, run.result.model, profile.points),
-  }));
   const exact = exactValues(problem, profile.points);
+  const predictions = runs.map((run) => predict(problem, run.result.model, profile.points));
+
+  // The exact curve goes first so that the runs are drawn over it.
+  const solution: LineSeries[] = [];
   if (exact !== null) solution.push({ name: "exact", x: profile.x, y: exact, color: "#000000" });
+  runs.forEach((run, index) => {
+    solution.push({ name: run.label, x: profile.x, y: predictions[index] });
+  });
 
   const losses: LineSeries[] = runs.map((run) => {
     const history = strided(run.result.history);
@@ -175,27 +177,46 @@ export function comparisonFigures(
   });
 
   const where = profile.name === "" ? "" : ` at ${profile.name}`;
-  return [
+  const xLabel = problem.coordinates[0];
+  const figures: [string, string][] = [
     [
       "comparison",
       linePlot({
         series: solution,
         title: `${problem.name}: solutions${where}`,
-        xLabel: problem.coordinates[0],
+        xLabel,
         yLabel: "u",
       }),
     ],
-    [
-      "comparison-loss",
+  ];
+  if (exact !== null) {
+    const errors: LineSeries[] = runs.map((run, index) => ({
+      name: run.label,
+      x: profile.x,
+      y: predictions[index].map((value, n) => Math.abs(value - exact[n])),
+    }));
+    figures.push([
+      "comparison-error",
       linePlot({
-        series: losses,
-        title: `${problem.name}: loss`,
-        xLabel: "step",
-        yLabel: "loss",
+        series: errors,
+        title: `${problem.name}: pointwise error${where}`,
+        xLabel,
+        yLabel: "|u − u*|",
         logY: true,
       }),
-    ],
-  ];
+    ]);
+  }
+  figures.push([
+    "comparison-loss",
+    linePlot({
+      series: losses,
+      title: `${problem.name}: loss`,
+      xLabel: "step",
+      yLabel: "loss",
+      logY: true,
+    }),
+  ]);
+  return figures;
 }
 
 /** Index of the profile the comparison draws: the last cut (latest time) in 2-d, the only one in 1-d. */
