@@ -27,22 +27,24 @@ export async function writeTrainOutputs(
   return [resultsPath, ...written];
 }
 
-/** Writes the outputs of a `compare` into `folder`: every run, the comparison figure and results.json. */
+/**
+ * Writes the outputs of a `compare` into `folder`: every finished run, the comparison figures
+ * and results.json with every record (stopped runs included).
+ */
 export async function writeCompareOutputs(
   folder: string,
   problem: Problem,
-  results: readonly TrainResult[],
+  finished: readonly { result: TrainResult; record: RunRecord }[],
   records: readonly RunRecord[],
   note: string | null,
 ): Promise<string[]> {
   await fsp.mkdir(folder, { recursive: true });
   const written: string[] = [];
-  for (const result of results) {
-    const record = records.find((candidate) => candidate.label === labelOf(result)) ?? records[0];
+  for (const { result, record } of finished) {
     written.push(...(await writeRun(folder, problem, result, record)));
   }
 
-  const runs = results.map((result) => ({ label: labelOf(result), result }));
+  const runs = finished.map(({ result, record }) => ({ label: record.label, result }));
   for (const [name, svg] of comparisonFigures(problem, runs)) {
     const figurePath = path.join(folder, `${name}.svg`);
     await writeFileAtomic(figurePath, svg);
@@ -50,10 +52,8 @@ export async function writeCompareOutputs(
   }
 
   const resultsPath = path.join(folder, "results.json");
-  await writeFileAtomic(
-    resultsPath,
-    `${JSON.stringify({ problem: problem.name, runs: records, note }, null, 2)}\n`,
-  );
+  const results = { problem: problem.name, runs: records, note };
+  await writeFileAtomic(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   return [resultsPath, ...written];
 }
 
@@ -78,12 +78,6 @@ export async function writeFailedRun(
     `${JSON.stringify({ problem: problem.name, runs: [record] }, null, 2)}\n`,
   );
   return [resultsPath, modelPath];
-}
-
-function labelOf(result: TrainResult): string {
-  return result.options.activation === "sine"
-    ? `sine ω0=${result.options.omega0}`
-    : result.options.activation;
 }
 
 async function writeRun(

@@ -186,19 +186,24 @@ async function compareCommand(args: RunArguments, io: CliIo): Promise<number> {
     { label: `sine ω0=${sineOmega}`, options: { ...base, activation: "sine" } },
     { label: "tanh", options: { ...base, activation: "tanh" } },
     { label: "relu", options: { ...base, activation: "relu" } },
-    ...args.sweepOmega0.map((omega0) => ({
-      label: `sine ω0=${omega0}`,
-      options: { ...base, activation: "sine" as const, omega0 },
-    })),
+    // A sweep value equal to the default ω0 would repeat the first run.
+    ...[...new Set(args.sweepOmega0)]
+      .filter((omega0) => omega0 !== sineOmega)
+      .map((omega0) => ({
+        label: `sine ω0=${omega0}`,
+        options: { ...base, activation: "sine" as const, omega0 },
+      })),
   ];
 
   const outcomes = await runAll(problem, planned, args, io);
   const records = outcomes.map((outcome) => outcome.record);
-  const results = outcomes.flatMap((outcome) => (outcome.result === null ? [] : [outcome.result]));
+  const finished = outcomes.flatMap((outcome) =>
+    outcome.result === null ? [] : [{ result: outcome.result, record: outcome.record }],
+  );
   const failed = outcomes.some((outcome) => outcome.failure !== null);
 
   const note = reluNote(problem, "relu");
-  if (args.out !== undefined) await writeCompareOutputs(args.out, problem, results, records, note);
+  if (args.out !== undefined) await writeCompareOutputs(args.out, problem, finished, records, note);
 
   if (args.json) {
     io.stdout.write(`${JSON.stringify({ problem: problem.name, runs: records, note }, null, 2)}\n`);
