@@ -123,7 +123,7 @@ export function runFigures(
   return figures;
 }
 
-/** The total loss and each term against the step, strided to at most MAX_CURVE_POINTS points. */
+/** Builds the curves of the total loss and each term, strided to at most MAX_CURVE_POINTS points. */
 function lossSeries(result: TrainResult): LineSeries[] {
   const history = strided(result.history);
   const steps = history.map((entry) => entry.step);

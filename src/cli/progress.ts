@@ -2,7 +2,7 @@
 
 import type { TrainProgress } from "../pinn/train.js";
 
-/** Where the CLI writes; `isTTY` selects the redrawn bar. */
+/** An output stream of the CLI; `isTTY` selects the redrawn bar. */
 export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;

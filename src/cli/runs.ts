@@ -30,14 +30,14 @@ export type RunOutcome =
   | { result: TrainResult; failure: null }
   | { result: null; failure: NonFiniteLossError };
 
-/** What the main thread sends a worker. */
+/** A job the main thread sends a worker. */
 export interface WorkerJob {
   problem: string;
   parameters: Record<string, number>;
   options: Omit<TrainOptions, "onProgress">;
 }
 
-/** What a worker sends back. */
+/** A message a worker sends back: progress, a result, a non-finite stop or an error. */
 export type WorkerMessage =
   | { type: "progress"; progress: TrainProgress }
   | {
@@ -71,8 +71,9 @@ export function defaultJobs(): number {
 }
 
 /**
- * Whether runs can go to worker threads. The worker is the compiled train-worker.js, so
- * running from the TypeScript sources (as the tests do) trains in this thread instead.
+ * Returns whether runs can go to worker threads. The worker is the compiled
+ * train-worker.js, so running from the TypeScript sources (as the tests do) trains in
+ * this thread instead.
  */
 export function workersAvailable(): boolean {
   return existsSync(fileURLToPath(WORKER_URL));

@@ -217,7 +217,13 @@ function makeBlock(
 function targetValues(value: PointValue | undefined, points: number[][]): Float64Array {
   const targets = new Float64Array(points.length);
   points.forEach((point, n) => {
-    targets[n] = value === undefined ? 0 : typeof value === "number" ? value : value(point);
+    if (value === undefined) {
+      targets[n] = 0;
+    } else if (typeof value === "number") {
+      targets[n] = value;
+    } else {
+      targets[n] = value(point);
+    }
   });
   return targets;
 }

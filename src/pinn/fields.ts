@@ -7,7 +7,7 @@ import type { JetSpec } from "../tape/jet.js";
  * Tensors of shape [N, 1] by name: `u`, one entry per coordinate (`x`, `t`), first partials
  * `u_x`, second partials `u_xx`, `u_xt` (and `u_tx`), and `laplacian`. With multi-letter
  * coordinates the names are joined with "_" (`u_r_theta`). Reading a partial the problem did
- * not declare throws an error that says which one to add to `partials`.
+ * not declare throws an error naming the entry to add to `partials`.
  */
 export type Fields = Readonly<Record<string, Tensor>>;
 

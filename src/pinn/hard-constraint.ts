@@ -22,8 +22,8 @@ const knownCache = new WeakMap<Float64Array, Map<string, { offset: KnownJet; fac
  *   u_i  = g_i + m_i N + m N_i,
  *   u_ij = g_ij + m_ij N + m_i N_j + m_j N_i + m N_ij,
  *   Δu   = Δg + Δm N + 2 Σ_i m_i N_i + m ΔN.
- * The partials of g and m come from hyper-dual evaluation, so they are exact; they depend on
- * the points only and are computed once per points buffer.
+ * The partials of g and m come from hyper-dual evaluation, so they are exact. They depend on
+ * the points only, so they are computed once per points buffer.
  */
 export function applyHardConstraint(
   tape: Tape,

@@ -8,7 +8,7 @@ import { buildFields, type JetFields } from "./fields.js";
 import { applyHardConstraint } from "./hard-constraint.js";
 import type { Problem } from "./problem.js";
 
-/** Which implementation of the network jet to run: one fused tape op per layer, or primitive ops. */
+/** Implementation of the network jet: one fused tape op per layer, or primitive tape ops. */
 export type JetPath = "fused" | "generic";
 
 /** Name of the residual term in loss reports. */

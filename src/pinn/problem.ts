@@ -89,7 +89,7 @@ export interface ProblemDefaults {
 /** A partial derivative: "laplacian", a string of single-letter coordinate names, or a list. */
 export type PartialRequest = string | readonly string[];
 
-/** What `definePde` accepts. */
+/** A problem as written by the user, the input of `definePde`. */
 export interface ProblemDefinition {
   name: string;
   description?: string;

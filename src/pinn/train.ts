@@ -39,7 +39,7 @@ export interface TrainOptions {
   points?: number;
   /** Points per face for conditions that do not set their own. */
   conditionPoints?: number;
-  /** How the interior points are placed. */
+  /** Placement rule of the interior points. */
   sampling?: CollocationSampling;
   /** Seed of the weights and of every sampled point. */
   seed?: number;
@@ -88,7 +88,7 @@ export interface ResolvedTrainOptions {
   testPointsPerAxis: number;
 }
 
-/** What the progress callback receives. */
+/** Progress report passed to the `onProgress` callback. */
 export interface TrainProgress {
   phase: "adam" | "lbfgs";
   /** Step counted over both phases, starting at 0. */
@@ -112,7 +112,7 @@ export interface TrainResult {
   /** Adam updates applied and L-BFGS iterations accepted. */
   adamSteps: number;
   lbfgsIterations: number;
-  /** Why L-BFGS stopped, or null when the phase did not run. */
+  /** Reason L-BFGS stopped, or null when the phase did not run. */
   lbfgsReason: string | null;
   /** Wall-clock seconds of the whole run including the metrics. */
   seconds: number;
@@ -325,9 +325,9 @@ class TrainingLoop {
   }
 
   /**
-   * Loss and flat gradient at `theta`. With `strict`, a non-finite term stops training;
-   * otherwise (inside the L-BFGS line search, which shrinks a step that gives a non-finite
-   * loss) the non-finite loss is returned.
+   * Computes the loss and flat gradient at `theta`. With `strict`, a non-finite term stops
+   * training. Without it, the non-finite loss is returned, because the L-BFGS line search
+   * shrinks a step whose loss is not finite.
    */
   private evaluate(theta: Float64Array, grad: Float64Array, strict: boolean): number {
     if (theta !== this.model.params) this.model.params.set(theta);
