@@ -1,8 +1,10 @@
 // SVG figures of runs: solution against the exact one, pointwise error, loss curves, and a comparison.
 
 import { predict } from "../pinn/evaluate.js";
+import { heatmap } from "../pinn/plot/heatmap.js";
 import { type LineSeries, linePlot } from "../pinn/plot/line-plot.js";
 import type { Problem } from "../pinn/problem.js";
+import { gridPoints } from "../pinn/sampling/grid.js";
 import type { TrainResult } from "../pinn/train.js";
 
 /** A run and the label its curves carry. */
@@ -13,6 +15,8 @@ export interface LabelledRun {
 
 /** Points along x of a profile. */
 const PROFILE_POINTS = 401;
+/** Grid points per axis of the heatmaps of a 2-d problem. */
+const MAP_POINTS = 81;
 /** Loss curves keep at most this many points, evenly strided, so the SVG stays small. */
 const MAX_CURVE_POINTS = 600;
 
@@ -110,6 +114,7 @@ export function runFigures(
       }),
     ]);
   }
+  if (problem.dim === 2) figures.push(...mapFigures(problem, label, result));
   figures.push([
     "loss",
     linePlot({
@@ -120,6 +125,46 @@ export function runFigures(
       logY: true,
     }),
   ]);
+  return figures;
+}
+
+/** Heatmaps of a 2-d problem: "solution-map" and, with an exact solution, "error-map". */
+function mapFigures(problem: Problem, label: string, result: TrainResult): [string, string][] {
+  const points = gridPoints(problem.domain, MAP_POINTS);
+  const predicted = predict(problem, result.model, points);
+  const exact = exactValues(problem, points);
+  const frame = {
+    nx: MAP_POINTS,
+    ny: MAP_POINTS,
+    xRange: problem.domain[0],
+    yRange: problem.domain[1],
+    xLabel: problem.coordinates[0],
+    yLabel: problem.coordinates[1],
+  };
+
+  const figures: [string, string][] = [
+    [
+      "solution-map",
+      heatmap({
+        ...frame,
+        values: predicted,
+        title: `${problem.name}: u, ${label}`,
+        valueLabel: "u",
+      }),
+    ],
+  ];
+  if (exact !== null) {
+    const error = predicted.map((value, n) => Math.abs(value - exact[n]));
+    figures.push([
+      "error-map",
+      heatmap({
+        ...frame,
+        values: error,
+        title: `${problem.name}: |u − u*|, ${label}`,
+        valueLabel: "|u − u*|",
+      }),
+    ]);
+  }
   return figures;
 }
 
