@@ -216,20 +216,32 @@ describe("NORM-06 sqrt and norm at zero", () => {
     }
   });
 
-  it("(sqrt(sum x_i²))² at 0 has gradient NaN, never a finite number", () => {
-    // Documented: sqrt'(0) = Infinity times the zero tangent of sum x_i² gives NaN.
+  it("(sqrt(sum x_i²))² at 0 has gradient [0, 0] and a NaN Hessian diagonal", () => {
+    // The tangent of sum x_i² at 0 is exactly 0, a zero part, so sqrt'(0) = Infinity never
+    // multiplies it and the gradient is the exact [0, 0]. On the diagonal of the Hessian the
+    // e1e2 part of sqrt(sum x_i²) is sqrt'(0) * 2 = Infinity, and squaring multiplies it by
+    // the value 0, which is not a part: NaN, never a wrong finite number. Off the diagonal
+    // every part is 0.
     const f = (p: Scalar[]) => pow(sqrt(sumSquares(p)), 2);
-    expect(gradient(f, zero)).toEqual([Number.NaN, Number.NaN]);
+    expect(gradient(f, zero)).toEqual([0, 0]);
+    expect(hessian(f, zero)).toEqual([
+      [Number.NaN, 0],
+      [0, Number.NaN],
+    ]);
   });
 
   it("Hessian of 0.5 ||x||² at 0 is the identity", () => {
     expect(hessian((p) => mul(0.5, sumSquares(p)), zero)).toEqual(expected["hess 0.5*norm^2 at 0"]);
   });
 
-  it("d/dx sqrt(x²) at 0 is NaN in every kind", () => {
+  it("d/dx sqrt(x²) at 0 is 0 in every kind, as abs'(0)", () => {
+    // The documented subgradient: the tangent of x² at 0 is exactly 0, a zero part.
     for (const got of Object.values(kinds((x) => sqrt(mul(x, x)), 0))) {
       expect(got[0]).toBe(0);
-      expect(got[1]).toBeNaN();
+      expect(got[1]).toBe(0);
+    }
+    for (const got of secondOrderKinds((x) => sqrt(mul(x, x)), 0)) {
+      expect(got[2]).toBe(Infinity);
     }
   });
 });

@@ -2,6 +2,7 @@
 
 import { describeValue } from "./errors.js";
 import { AdValue, type Scalar, tagOf } from "./scalar.js";
+import { divPart, scalePart } from "./structural-zero.js";
 
 /**
  * Returns the two operands as AD values of one tag and one kind, or throws. Equal tags with
@@ -70,7 +71,10 @@ export function sub(x: Scalar, y: Scalar): Scalar {
   return sameKind("sub", x as AdValue, y as AdValue).subSameTag(y as AdValue);
 }
 
-/** Returns x * y. A lower-tag operand scales every component of the other one. */
+/**
+ * Returns x * y. A lower-tag operand scales every component of the other one, and an exactly
+ * zero perturbation part stays zero even when the scale is infinite or NaN.
+ */
 export function mul(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x * y;
@@ -79,10 +83,16 @@ export function mul(x: Scalar, y: Scalar): Scalar {
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
-    return (x as AdValue).map((component) => mul(component, y));
+    return (x as AdValue).mapParts(
+      (value) => mul(value, y),
+      (part) => scalePart(y, part),
+    );
   }
   if (ty > tx) {
-    return (y as AdValue).map((component) => mul(x, component));
+    return (y as AdValue).mapParts(
+      (value) => mul(x, value),
+      (part) => scalePart(x, part),
+    );
   }
   return sameKind("mul", x as AdValue, y as AdValue).mulSameTag(y as AdValue);
 }
@@ -96,7 +106,10 @@ export function div(x: Scalar, y: Scalar): Scalar {
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
-    return (x as AdValue).map((component) => div(component, y));
+    return (x as AdValue).mapParts(
+      (value) => div(value, y),
+      (part) => divPart(part, y),
+    );
   }
   const ay = y as AdValue;
   if (ty > tx) {

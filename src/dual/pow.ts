@@ -4,14 +4,15 @@ import { add, div, mul, sub } from "./arith.js";
 import { log } from "./elementary.js";
 import { liftRule, type UnaryRule } from "./rule.js";
 import { type AdValue, nanLike, primal, type Scalar, tagOf } from "./scalar.js";
-import { binomial, cauchy, integrateProduct } from "./series.js";
+import { binomial, cauchy, integrateProduct, zeroTerm } from "./series.js";
+import { divPart, scalePart } from "./structural-zero.js";
 
 /** Returns the coefficients of sqrt(v) for v_0 > 0, from w² = v. */
 export function sqrtSeriesRegular(v: readonly Scalar[]): Scalar[] {
   const w: Scalar[] = [sqrt(v[0])];
   for (let k = 1; k < v.length; k++) {
     // w_k = (v_k - sum_{j=1}^{k-1} w_j w_{k-j}) / (2 w_0)
-    w.push(div(sub(v[k], cauchy(w, w, k, 1, k - 1)), mul(2, w[0])));
+    w.push(divPart(sub(v[k], cauchy(w, w, k, 1, k - 1)), mul(2, w[0])));
   }
   return w;
 }
@@ -42,8 +43,10 @@ const SQRT: UnaryRule = {
 };
 
 /**
- * Returns sqrt(x). Domain: x >= 0. At 0 the value is 0 and the derivative +Infinity, so
- * sqrt(x²) at x = 0 has derivative 0 * Infinity = NaN. x < 0 gives NaN in every component.
+ * Returns sqrt(x). Domain: x >= 0. At 0 the value is 0, the derivative +Infinity and each
+ * higher derivative the one-sided limit ±Infinity. sqrt(x²) at x = 0 has derivative 0, because
+ * the tangent of x² there is exactly 0 and a zero part stays zero. x < 0 gives NaN in every
+ * component.
  */
 export function sqrt(x: Scalar): Scalar {
   return typeof x === "number" ? Math.sqrt(x) : liftRule(SQRT, x);
@@ -63,9 +66,10 @@ export function powerRule(p: Scalar): UnaryRule {
       for (let k = 1; k < u.length; k++) {
         let sum: Scalar = 0;
         for (let j = 1; j <= k; j++) {
-          sum = add(sum, mul(mul(sub(mul(p, j), k - j), u[j]), w[k - j]));
+          const zero = zeroTerm(u, j, w, k - j);
+          sum = add(sum, zero ?? mul(mul(sub(mul(p, j), k - j), u[j]), w[k - j]));
         }
-        w.push(div(sum, mul(k, u[0])));
+        w.push(divPart(sum, mul(k, u[0])));
       }
       return w;
     },
@@ -97,7 +101,7 @@ export function exponentialRule(a: Scalar): UnaryRule {
       const z: Scalar[] = [mul(l, w[0])];
       for (let k = 1; k < u.length; k++) {
         w.push(integrateProduct(u, z, k));
-        z.push(mul(l, w[k]));
+        z.push(scalePart(l, w[k]));
       }
       return w;
     },
