@@ -22,6 +22,8 @@ export interface TrainOptions {
   hiddenOmega?: HiddenOmega;
   /** Hidden layer widths. */
   hidden?: readonly number[];
+  /** Bias start of every layer: "zero" (default) or uniform on ±1/√(fan-in). */
+  biasInit?: "zero" | "uniform";
   /** Adam updates. */
   steps?: number;
   /** L-BFGS iterations after Adam (0 skips the phase). */
@@ -75,6 +77,7 @@ export interface ResolvedTrainOptions {
   omega0: number;
   hiddenOmega: HiddenOmega;
   hidden: number[];
+  biasInit: "zero" | "uniform";
   steps: number;
   lbfgs: number;
   lr: number;
@@ -134,6 +137,7 @@ export function resolveTrainOptions(
     omega0: options.omega0 ?? problemDefaults.omega0 ?? TRAIN_DEFAULTS.omega0,
     hiddenOmega: options.hiddenOmega ?? problemDefaults.hiddenOmega ?? TRAIN_DEFAULTS.hiddenOmega,
     hidden: [...(options.hidden ?? problemDefaults.hidden ?? TRAIN_DEFAULTS.hidden)],
+    biasInit: options.biasInit ?? "zero",
     steps: options.steps ?? problemDefaults.steps ?? TRAIN_DEFAULTS.steps,
     lbfgs: options.lbfgs ?? problemDefaults.lbfgs ?? TRAIN_DEFAULTS.lbfgs,
     lr: options.lr ?? problemDefaults.lr ?? TRAIN_DEFAULTS.lr,
@@ -190,6 +194,7 @@ export function createModel(problem: Problem, options: ResolvedTrainOptions): Ml
     omega0: options.omega0,
     hiddenOmega: options.hiddenOmega,
     seed: streamSeed(options.seed, 0),
+    biasInit: options.biasInit,
     domain: problem.domain.map(([lower, upper]) => [lower, upper] as const),
   });
 }
