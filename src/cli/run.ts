@@ -10,7 +10,7 @@ import { HELP } from "./help.js";
 import { writeCompareOutputs, writeFailedRun, writeTrainOutputs } from "./output.js";
 import { createProgressBoard, formatSeconds, type OutputStream } from "./progress.js";
 import { type RunRecord, runRecord } from "./record.js";
-import { defaultJobs, executeRuns, type PlannedRun } from "./runs.js";
+import { defaultJobs, executeRuns, type PlannedRun, type RunOutcome } from "./runs.js";
 import { formatError, formatTable } from "./table.js";
 
 /** The streams the CLI writes to. */
@@ -110,46 +110,56 @@ async function runAll(
   planned: readonly PlannedRun[],
   args: RunArguments,
   io: CliIo,
-): Promise<
-  { result: TrainResult | null; record: RunRecord; failure: NonFiniteLossError | null }[]
-> {
+): Promise<RunResultWithRecord[]> {
   const board = createProgressBoard(
     progressStream(args, io),
     planned.map((run) => run.label),
     args.quiet,
   );
   const reporters = planned.map((_, index) => board.reporter(index));
-  const jobs = args.jobs ?? defaultJobs();
-  const outcomes = await executeRuns(problem, args.parameters, planned, jobs, reporters);
+  const finished: RunResultWithRecord[] = [];
+  const finish = (index: number, outcome: RunOutcome): void => {
+    finished[index] = withRecord(problem, planned[index], outcome);
+    const { record, failure } = finished[index];
+    reporters[index].finish(
+      failure === null
+        ? `done in ${formatSeconds(record.seconds)}: relative L2 ${formatError(record.relativeL2)}, max error ${formatError(record.maxError)}`
+        : `stopped: ${failure.message}`,
+    );
+  };
 
-  return outcomes.map((outcome, index) => {
-    const run = planned[index];
-    const reporter = reporters[index];
-    if (outcome.result !== null) {
-      const record = runRecord(run.label, outcome.result);
-      reporter.finish(
-        `done in ${formatSeconds(outcome.result.seconds)}: relative L2 ${formatError(record.relativeL2)}, max error ${formatError(record.maxError)}`,
-      );
-      return { result: outcome.result, record, failure: null };
-    }
-    const failure = outcome.failure;
-    reporter.finish(`stopped: ${failure.message}`);
-    const settings = resolveTrainOptions(problem, run.options);
-    const record: RunRecord = {
-      label: run.label,
-      activation: settings.activation,
-      omega0: settings.activation === "sine" ? settings.omega0 : null,
-      relativeL2: null,
-      relativeL2Adam: null,
-      maxError: null,
-      finalLoss: null,
-      residualRms: null,
-      steps: failure.step,
-      seconds: 0,
-      error: failure.message,
-    };
-    return { result: null, record, failure };
-  });
+  const jobs = args.jobs ?? defaultJobs();
+  await executeRuns(problem, args.parameters, planned, jobs, reporters, finish);
+  return finished;
+}
+
+/** A run's outcome with its JSON record. */
+interface RunResultWithRecord {
+  result: TrainResult | null;
+  record: RunRecord;
+  failure: NonFiniteLossError | null;
+}
+
+function withRecord(problem: Problem, run: PlannedRun, outcome: RunOutcome): RunResultWithRecord {
+  if (outcome.result !== null) {
+    return { result: outcome.result, record: runRecord(run.label, outcome.result), failure: null };
+  }
+  const failure = outcome.failure;
+  const settings = resolveTrainOptions(problem, run.options);
+  const record: RunRecord = {
+    label: run.label,
+    activation: settings.activation,
+    omega0: settings.activation === "sine" ? settings.omega0 : null,
+    relativeL2: null,
+    relativeL2Adam: null,
+    maxError: null,
+    finalLoss: null,
+    residualRms: null,
+    steps: failure.step,
+    seconds: 0,
+    error: failure.message,
+  };
+  return { result: null, record, failure };
 }
 
 async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {

@@ -83,7 +83,8 @@ export function workersAvailable(): boolean {
  * Trains every planned run of `problem`, a shipped problem that getProblem(problem.name,
  * parameters) rebuilds in a worker, and returns the outcomes in plan order. With
  * `jobs` > 1 and the compiled build, up to `jobs` runs train at once in worker threads;
- * each run is seeded on its own, so the results do not depend on `jobs`.
+ * each run is seeded on its own, so the results do not depend on `jobs`. `onOutcome` is
+ * called as each run ends.
  */
 export async function executeRuns(
   problem: Problem,
@@ -91,17 +92,23 @@ export async function executeRuns(
   planned: readonly PlannedRun[],
   jobs: number,
   reporters: readonly ProgressReporter[],
+  onOutcome: (index: number, outcome: RunOutcome) => void = () => undefined,
 ): Promise<RunOutcome[]> {
+  const outcomes = new Array<RunOutcome>(planned.length);
   if (jobs <= 1 || planned.length <= 1 || !workersAvailable()) {
-    return planned.map((run, index) => trainHere(problem, run, reporters[index]));
+    planned.forEach((run, index) => {
+      outcomes[index] = trainHere(problem, run, reporters[index]);
+      onOutcome(index, outcomes[index]);
+    });
+    return outcomes;
   }
 
-  const outcomes = new Array<RunOutcome>(planned.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < planned.length) {
       const index = next++;
       outcomes[index] = await trainInWorker(problem, parameters, planned[index], reporters[index]);
+      onOutcome(index, outcomes[index]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, planned.length) }, lane));

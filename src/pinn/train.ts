@@ -313,7 +313,7 @@ class TrainingLoop {
       maxIterations: this.settings.lbfgs,
       historySize: this.settings.lbfgsHistory,
       callback: (info) => {
-        this.step = this.settings.steps + info.iteration;
+        this.step = this.settings.steps + info.iteration - 1;
         this.lastTerms = termsByLoss.get(info.loss) ?? this.lastTerms;
         termsByLoss.clear();
         this.record(info.loss);
