@@ -62,7 +62,9 @@ describe("usage errors", () => {
   it("unknown command lists the commands", async () => {
     const { code, stderr } = await cli("fit", "harmonic");
     expect(code).toBe(EXIT_USAGE);
-    expect(stderr).toMatch(/unknown command "fit"; valid commands: problems, train, compare, help/);
+    expect(stderr).toMatch(
+      /unknown command "fit"; valid commands: problems, train, compare, verify, help/,
+    );
   });
 
   it("option of another command is rejected", async () => {
@@ -156,5 +158,27 @@ describe("commands", () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe("verify command", () => {
+  it("verify reports agreeing paths", async () => {
+    const { code, stdout } = await cli("verify", "heat", "--hidden", "8,8", "--points", "8");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/all paths agree/);
+    expect(stdout).toMatch(/fused/);
+    expect(stdout).toMatch(/generic/);
+  });
+
+  it("verify prints JSON", async () => {
+    const { code, stdout } = await cli("verify", "harmonic", "--hidden", "8", "--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).pass).toBe(true);
+  });
+
+  it("verify rejects training options", async () => {
+    const { code, stderr } = await cli("verify", "harmonic", "--steps", "3");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/option --steps does not apply/);
   });
 });

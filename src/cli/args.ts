@@ -12,7 +12,7 @@ export class UsageError extends RangeError {
 }
 
 /** The commands of `siren-pinn`. */
-export const COMMANDS = ["problems", "train", "compare", "help"] as const;
+export const COMMANDS = ["problems", "train", "compare", "verify", "help"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** Options shared by `train` and `compare`, after validation. */
@@ -44,7 +44,8 @@ export type ParsedCommand =
   | { command: "help" }
   | { command: "problems"; json: boolean }
   | ({ command: "train" } & RunArguments)
-  | ({ command: "compare" } & RunArguments);
+  | ({ command: "compare" } & RunArguments)
+  | ({ command: "verify" } & RunArguments);
 
 const OPTIONS = {
   activation: { type: "string" },
@@ -108,6 +109,7 @@ const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
     "json",
     "quiet",
   ],
+  verify: ["activation", "omega0", "hidden-omega", "hidden", "points", "seed", "param", "json"],
 };
 
 /** Parses the arguments after `siren-pinn`; throws UsageError naming what is invalid and the valid choices. */

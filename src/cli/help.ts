@@ -7,12 +7,15 @@ Usage:
   siren-pinn problems [--json]
   siren-pinn train <problem> [options]
   siren-pinn compare <problem> [options] [--sweep-omega0 1,3,10,30]
+  siren-pinn verify <problem> [--activation A] [--omega0 N] [--hidden W,...] [--points N] [--seed N] [--json]
   siren-pinn help
 
 Commands:
   problems   list the shipped problems, their parameters and default ω0
   train      train one network and report its accuracy against the exact solution
   compare    train SIREN, tanh and ReLU networks with the same budget and seed
+  verify     check that the HyperDual, generic and fused jets agree on the problem's residual
+             at random points of a random network (--points N: how many, default 32)
 
 Options (train and compare; unset values come from the problem's defaults):
   --activation sine|tanh|relu   hidden activation (train only; default sine)

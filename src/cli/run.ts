@@ -5,6 +5,7 @@ import type { Problem } from "../pinn/problem.js";
 import { getProblem, PROBLEMS } from "../pinn/problems/index.js";
 import { resolveTrainOptions, type TrainOptions, type TrainResult } from "../pinn/train.js";
 import { hasVanishingSecondDerivatives, RELU_SECOND_DERIVATIVE_NOTE } from "../siren/index.js";
+import { runVerifyCommand } from "../verify/verify-command.js";
 import { parseCommandLine, type RunArguments, UsageError } from "./args.js";
 import { HELP } from "./help.js";
 import { writeCompareOutputs, writeFailedRun, writeTrainOutputs } from "./output.js";
@@ -39,6 +40,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await trainCommand(parsed, io);
       case "compare":
         return await compareCommand(parsed, io);
+      case "verify":
+        return verifyCommand(parsed, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -48,6 +51,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(`siren-pinn: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_FAILURE;
   }
+}
+
+function verifyCommand(parsed: RunArguments, io: CliIo): number {
+  const result = runVerifyCommand({
+    problem: parsed.problem,
+    parameters: parsed.parameters,
+    activation: parsed.activation,
+    omega0: parsed.omega0,
+    hiddenOmega: parsed.hiddenOmega,
+    hidden: parsed.hidden,
+    points: parsed.points,
+    seed: parsed.seed,
+    json: parsed.json,
+  });
+  io.stdout.write(`${result.text}\n`);
+  return result.exitCode;
 }
 
 function listProblems(io: CliIo, json: boolean): void {
