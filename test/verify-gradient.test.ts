@@ -110,7 +110,15 @@ describe("checkGradient on correct gradients", () => {
     const points = Float64Array.of(0.4, 1.3, 2.9, 5.1);
     fc.assert(
       fc.property(
-        mlp({ inputs: 1, depth: [1, 2], width: [1, 6], domain: problem.domain }),
+        // ReLU is left out: a central difference whose step crosses a kink of the network is
+        // not an estimate of the derivative, so the check would fail on a correct gradient.
+        mlp({
+          inputs: 1,
+          depth: [1, 2],
+          width: [1, 6],
+          domain: problem.domain,
+          activation: ["sine", "tanh"],
+        }),
         (model) => {
           const loss = (tape: Tape): Tensor =>
             mean(square(residualAt(tape, model, problem, points, "fused")));
