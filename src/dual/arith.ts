@@ -2,7 +2,6 @@
 
 import { describeValue } from "./errors.js";
 import { AdValue, type Scalar, tagOf } from "./scalar.js";
-import { divPart, scalePart } from "./structural-zero.js";
 
 /**
  * Returns the two operands as AD values of one tag and one kind, or throws. Equal tags with
@@ -71,10 +70,7 @@ export function sub(x: Scalar, y: Scalar): Scalar {
   return sameKind("sub", x as AdValue, y as AdValue).subSameTag(y as AdValue);
 }
 
-/**
- * Returns x * y. A lower-tag operand scales every component of the other one, and an exactly
- * zero perturbation part stays zero even when the scale is infinite or NaN.
- */
+/** Returns x * y. A lower-tag operand scales every component of the other one. */
 export function mul(x: Scalar, y: Scalar): Scalar {
   if (typeof x === "number" && typeof y === "number") {
     return x * y;
@@ -83,16 +79,10 @@ export function mul(x: Scalar, y: Scalar): Scalar {
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
-    return (x as AdValue).mapParts(
-      (value) => mul(value, y),
-      (part) => scalePart(y, part),
-    );
+    return (x as AdValue).map((component) => mul(component, y));
   }
   if (ty > tx) {
-    return (y as AdValue).mapParts(
-      (value) => mul(x, value),
-      (part) => scalePart(x, part),
-    );
+    return (y as AdValue).map((component) => mul(x, component));
   }
   return sameKind("mul", x as AdValue, y as AdValue).mulSameTag(y as AdValue);
 }
@@ -106,10 +96,7 @@ export function div(x: Scalar, y: Scalar): Scalar {
   const tx = tagOf(x);
   const ty = tagOf(y);
   if (tx > ty) {
-    return (x as AdValue).mapParts(
-      (value) => div(value, y),
-      (part) => divPart(part, y),
-    );
+    return (x as AdValue).map((component) => div(component, y));
   }
   const ay = y as AdValue;
   if (ty > tx) {

@@ -3,14 +3,12 @@
 import { add, div, mul, sub } from "./arith.js";
 import { bivariatePowPartials } from "./pow-partials.js";
 import type { UnaryRule } from "./rule.js";
-import { AdValue, isZero, newTag, type Scalar, tagOf } from "./scalar.js";
-import { divPart, scalePart } from "./structural-zero.js";
+import { AdValue, newTag, type Scalar, tagOf } from "./scalar.js";
 import { checkComponentTags } from "./tag-check.js";
 
 /**
  * A dual number `value + tangent ε` with ε² = 0 for the perturbation `tag`. Applying a smooth f
- * gives f(value) + f'(value) tangent ε, where a zero tangent gives 0 even if f'(value) is
- * infinite (see structural-zero.ts). The components may be AD values of lower tags.
+ * gives f(value) + f'(value) tangent ε. The components may be AD values of lower tags.
  */
 export class Dual extends AdValue {
   /** The value (primal) component. */
@@ -38,12 +36,8 @@ export class Dual extends AdValue {
     return new Dual(value, this.tangent, this.tag);
   }
 
-  mapParts(valueFn: (value: Scalar) => Scalar, partFn: (part: Scalar) => Scalar): Dual {
-    return new Dual(valueFn(this.value), partFn(this.tangent), this.tag);
-  }
-
-  hasZeroParts(): boolean {
-    return isZero(this.tangent);
+  map(fn: (component: Scalar) => Scalar): Dual {
+    return new Dual(fn(this.value), fn(this.tangent), this.tag);
   }
 
   liftConstant(s: Scalar): Dual {
@@ -63,7 +57,7 @@ export class Dual extends AdValue {
   mulSameTag(other: AdValue): Dual {
     const o = other as Dual;
     // d(xy) = x dy + y dx
-    const tangent = add(scalePart(this.value, o.tangent), scalePart(o.value, this.tangent));
+    const tangent = add(mul(this.value, o.tangent), mul(this.tangent, o.value));
     return new Dual(mul(this.value, o.value), tangent, this.tag);
   }
 
@@ -71,7 +65,7 @@ export class Dual extends AdValue {
     const o = other as Dual;
     // d(x/y) = (dx - (x/y) dy) / y
     const quotient = div(this.value, o.value);
-    const tangent = divPart(sub(this.tangent, scalePart(quotient, o.tangent)), o.value);
+    const tangent = div(sub(this.tangent, mul(quotient, o.tangent)), o.value);
     return new Dual(quotient, tangent, this.tag);
   }
 
@@ -79,15 +73,15 @@ export class Dual extends AdValue {
     const e = exponent as Dual;
     const p = bivariatePowPartials(this.value, e.value, false);
     // d(a^b) = b a^(b-1) da + a^b ln(a) db
-    const tangent = add(scalePart(p.da, this.tangent), scalePart(p.db, e.tangent));
+    const tangent = add(mul(p.da, this.tangent), mul(p.db, e.tangent));
     return new Dual(p.value, tangent, this.tag);
   }
 
   applyRule(rule: UnaryRule): Dual {
     const y = rule.apply(this.value);
     const y1 = rule.first(this.value, y);
-    // f(v + t ε) = f(v) + f'(v) t ε, where a zero t gives 0 even if f'(v) is infinite.
-    return new Dual(y, scalePart(y1, this.tangent), this.tag);
+    // f(v + t ε) = f(v) + f'(v) t ε
+    return new Dual(y, mul(y1, this.tangent), this.tag);
   }
 
   /** Returns a readable form such as `Dual#3(1.5 + 2ε)`. */

@@ -5,15 +5,15 @@ import { sqrt, sqrtSeriesRegular } from "./pow.js";
 import { liftRule, type UnaryRule } from "./rule.js";
 import { primal, type Scalar } from "./scalar.js";
 import { cauchy, integrateProduct, integrateQuotient } from "./series.js";
-import { scalePart } from "./structural-zero.js";
 
 // Conventions shared by every function in this file:
-// - A NaN value fills every component with NaN (outside the domain, or a NaN input), zero
-//   parts included.
+// - A NaN value fills every component with NaN (outside the domain, or a NaN input).
 // - ±Infinity follows IEEE arithmetic through the rule, e.g. exp(-Infinity) = 0 with
 //   derivative 0, tanh(±Infinity) = ±1 with derivative 0, sin(±Infinity) = NaN.
-// - A perturbation part that is exactly 0 stays 0 through a rule, even where f'(x) is infinite:
-//   in a direction the input does not depend on the derivative is 0, not IEEE 0 * Infinity.
+// - A rule multiplies f'(x) by the tangent even when the tangent is 0, so an infinite f'(x)
+//   times a stored or computed zero tangent is NaN (IEEE 0 * Infinity). The helpers in
+//   derivative.ts store no tangent for an input they do not differentiate, so a singular term
+//   in another input leaves that partial exact.
 
 const EXP: UnaryRule = {
   name: "exp",
@@ -64,9 +64,10 @@ const LOG: UnaryRule = {
 };
 
 /**
- * Returns the natural logarithm. Domain: x > 0. At x = 0 the value is -Infinity, the
- * derivative +Infinity and each higher derivative the one-sided limit ±Infinity; x < 0 gives
- * NaN in every component.
+ * Returns the natural logarithm. Domain: x > 0. At x = 0 the value is -Infinity with
+ * derivative +Infinity. Higher derivatives are NaN from a HyperDual or Taylor seed, whose
+ * stored zeros meet infinite factors, and the limit -Infinity from `hessian`. x < 0 gives NaN
+ * in every component.
  */
 export function log(x: Scalar): Scalar {
   return typeof x === "number" ? Math.log(x) : liftRule(LOG, x);
@@ -178,7 +179,7 @@ const SIGMOID: UnaryRule = {
     for (let k = 1; k < u.length; k++) {
       w.push(integrateProduct(u, z, k));
       // z_k = w_k - sum_{i=0}^{k} w_i w_{k-i} = w_k (1 - 2 w_0) - sum_{i=1}^{k-1} w_i w_{k-i}
-      z.push(sub(scalePart(oneMinusTwoW0, w[k]), cauchy(w, w, k, 1, k - 1)));
+      z.push(sub(mul(w[k], oneMinusTwoW0), cauchy(w, w, k, 1, k - 1)));
     }
     return w;
   },

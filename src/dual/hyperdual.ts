@@ -3,16 +3,14 @@
 import { add, div, mul, sub } from "./arith.js";
 import { bivariatePowPartials } from "./pow-partials.js";
 import type { UnaryRule } from "./rule.js";
-import { AdValue, isZero, newTag, type Scalar } from "./scalar.js";
-import { divPart, mulParts, scalePart } from "./structural-zero.js";
+import { AdValue, newTag, type Scalar } from "./scalar.js";
 import { checkComponentTags } from "./tag-check.js";
 
 /**
  * A hyper-dual number a + b e1 + c e2 + d e1e2 with e1² = e2² = 0 and e1e2 ≠ 0. Seeding x_i
  * with e1 and x_j with e2 gives b = ∂f/∂x_i, c = ∂f/∂x_j and d = ∂²f/∂x_i∂x_j with no
  * truncation error. Applying a smooth f gives
- * f(a) + f'(a) b e1 + f'(a) c e2 + (f'(a) d + f''(a) b c) e1e2, where a term with a zero
- * part is 0 even if f'(a) or f''(a) is infinite (see structural-zero.ts).
+ * f(a) + f'(a) b e1 + f'(a) c e2 + (f'(a) d + f''(a) b c) e1e2.
  */
 export class HyperDual extends AdValue {
   /** The value (primal) component. */
@@ -46,12 +44,8 @@ export class HyperDual extends AdValue {
     return new HyperDual(value, this.b, this.c, this.d, this.tag);
   }
 
-  mapParts(valueFn: (value: Scalar) => Scalar, partFn: (part: Scalar) => Scalar): HyperDual {
-    return new HyperDual(valueFn(this.a), partFn(this.b), partFn(this.c), partFn(this.d), this.tag);
-  }
-
-  hasZeroParts(): boolean {
-    return isZero(this.b) && isZero(this.c) && isZero(this.d);
+  map(fn: (component: Scalar) => Scalar): HyperDual {
+    return new HyperDual(fn(this.a), fn(this.b), fn(this.c), fn(this.d), this.tag);
   }
 
   liftConstant(s: Scalar): HyperDual {
@@ -83,14 +77,11 @@ export class HyperDual extends AdValue {
   mulSameTag(other: AdValue): HyperDual {
     const o = other as HyperDual;
     // (x)(y): e1e2 collects x_a y_d + x_b y_c + x_c y_b + x_d y_a because e1² = e2² = 0.
-    const d = add(
-      add(scalePart(this.a, o.d), mulParts(this.b, o.c)),
-      add(mulParts(this.c, o.b), scalePart(o.a, this.d)),
-    );
+    const d = add(add(mul(this.a, o.d), mul(this.b, o.c)), add(mul(this.c, o.b), mul(this.d, o.a)));
     return new HyperDual(
       mul(this.a, o.a),
-      add(scalePart(this.a, o.b), scalePart(o.a, this.b)),
-      add(scalePart(this.a, o.c), scalePart(o.a, this.c)),
+      add(mul(this.a, o.b), mul(this.b, o.a)),
+      add(mul(this.a, o.c), mul(this.c, o.a)),
       d,
       this.tag,
     );
@@ -100,37 +91,31 @@ export class HyperDual extends AdValue {
     const o = other as HyperDual;
     // q = x / y solves x = q y component by component, lowest order first.
     const qa = div(this.a, o.a);
-    const qb = divPart(sub(this.b, scalePart(qa, o.b)), o.a);
-    const qc = divPart(sub(this.c, scalePart(qa, o.c)), o.a);
-    const cross = add(mulParts(qb, o.c), mulParts(qc, o.b));
-    const qd = divPart(sub(sub(this.d, scalePart(qa, o.d)), cross), o.a);
+    const qb = div(sub(this.b, mul(qa, o.b)), o.a);
+    const qc = div(sub(this.c, mul(qa, o.c)), o.a);
+    const qd = div(sub(sub(this.d, mul(qa, o.d)), add(mul(qb, o.c), mul(qc, o.b))), o.a);
     return new HyperDual(qa, qb, qc, qd, this.tag);
   }
 
   powSameTag(exponent: AdValue): HyperDual {
     const e = exponent as HyperDual;
     const p = bivariatePowPartials(this.a, e.a, true);
-    const b = add(scalePart(p.da, this.b), scalePart(p.db, e.b));
-    const c = add(scalePart(p.da, this.c), scalePart(p.db, e.c));
+    const b = add(mul(p.da, this.b), mul(p.db, e.b));
+    const c = add(mul(p.da, this.c), mul(p.db, e.c));
     // e1e2: first partials times the d parts plus the Hessian of a^b between the two directions.
-    const linear = add(scalePart(p.da, this.d), scalePart(p.db, e.d));
-    const cross = scalePart(p.dab, add(mulParts(this.b, e.c), mulParts(this.c, e.b)));
-    const pure = add(
-      scalePart(p.daa, mulParts(this.b, this.c)),
-      scalePart(p.dbb, mulParts(e.b, e.c)),
-    );
+    const linear = add(mul(p.da, this.d), mul(p.db, e.d));
+    const cross = mul(p.dab, add(mul(this.b, e.c), mul(this.c, e.b)));
+    const pure = add(mul(p.daa, mul(this.b, this.c)), mul(p.dbb, mul(e.b, e.c)));
     return new HyperDual(p.value, b, c, add(linear, add(cross, pure)), this.tag);
   }
 
   applyRule(rule: UnaryRule): HyperDual {
     const y = rule.apply(this.a);
     const y1 = rule.first(this.a, y);
-    // f(a + b e1 + c e2 + d e1e2) = f(a) + f'(a) b e1 + f'(a) c e2 + (f'(a) d + f''(a) b c) e1e2.
-    // A zero part drops its terms even where f'(a) or f''(a) is infinite.
-    const linear = scalePart(y1, this.d);
-    const bc = mulParts(this.b, this.c);
-    const d = isZero(bc) ? linear : add(linear, mul(rule.second(this.a, y, y1), bc));
-    return new HyperDual(y, scalePart(y1, this.b), scalePart(y1, this.c), d, this.tag);
+    const y2 = rule.second(this.a, y, y1);
+    // f(a + b e1 + c e2 + d e1e2) = f(a) + f'(a) b e1 + f'(a) c e2 + (f'(a) d + f''(a) b c) e1e2
+    const d = add(mul(y1, this.d), mul(y2, mul(this.b, this.c)));
+    return new HyperDual(y, mul(y1, this.b), mul(y1, this.c), d, this.tag);
   }
 
   /** Returns a readable form such as `HyperDual#4(1 + 2e1 + 3e2 + 4e1e2)`. */

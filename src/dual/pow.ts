@@ -4,15 +4,14 @@ import { add, div, mul, sub } from "./arith.js";
 import { log } from "./elementary.js";
 import { liftRule, type UnaryRule } from "./rule.js";
 import { type AdValue, nanLike, primal, type Scalar, tagOf } from "./scalar.js";
-import { binomial, cauchy, integrateProduct, zeroTerm } from "./series.js";
-import { divPart, scalePart } from "./structural-zero.js";
+import { binomial, cauchy, integrateProduct } from "./series.js";
 
 /** Returns the coefficients of sqrt(v) for v_0 > 0, from w² = v. */
 export function sqrtSeriesRegular(v: readonly Scalar[]): Scalar[] {
   const w: Scalar[] = [sqrt(v[0])];
   for (let k = 1; k < v.length; k++) {
     // w_k = (v_k - sum_{j=1}^{k-1} w_j w_{k-j}) / (2 w_0)
-    w.push(divPart(sub(v[k], cauchy(w, w, k, 1, k - 1)), mul(2, w[0])));
+    w.push(div(sub(v[k], cauchy(w, w, k, 1, k - 1)), mul(2, w[0])));
   }
   return w;
 }
@@ -43,10 +42,8 @@ const SQRT: UnaryRule = {
 };
 
 /**
- * Returns sqrt(x). Domain: x >= 0. At 0 the value is 0, the derivative +Infinity and each
- * higher derivative the one-sided limit ±Infinity. sqrt(x²) at x = 0 has derivative 0, because
- * the tangent of x² there is exactly 0 and a zero part stays zero. x < 0 gives NaN in every
- * component.
+ * Returns sqrt(x). Domain: x >= 0. At 0 the value is 0 and the derivative +Infinity, so
+ * sqrt(x²) at x = 0 has derivative 0 * Infinity = NaN. x < 0 gives NaN in every component.
  */
 export function sqrt(x: Scalar): Scalar {
   return typeof x === "number" ? Math.sqrt(x) : liftRule(SQRT, x);
@@ -66,10 +63,9 @@ export function powerRule(p: Scalar): UnaryRule {
       for (let k = 1; k < u.length; k++) {
         let sum: Scalar = 0;
         for (let j = 1; j <= k; j++) {
-          const zero = zeroTerm(u, j, w, k - j);
-          sum = add(sum, zero ?? mul(mul(sub(mul(p, j), k - j), u[j]), w[k - j]));
+          sum = add(sum, mul(mul(sub(mul(p, j), k - j), u[j]), w[k - j]));
         }
-        w.push(divPart(sum, mul(k, u[0])));
+        w.push(div(sum, mul(k, u[0])));
       }
       return w;
     },
@@ -101,7 +97,7 @@ export function exponentialRule(a: Scalar): UnaryRule {
       const z: Scalar[] = [mul(l, w[0])];
       for (let k = 1; k < u.length; k++) {
         w.push(integrateProduct(u, z, k));
-        z.push(scalePart(l, w[k]));
+        z.push(mul(l, w[k]));
       }
       return w;
     },
@@ -138,6 +134,11 @@ function integerPower(x: Exclude<Scalar, number>, n: number): Scalar {
  * - Integer number exponent: repeated squaring, exact at base 0 in every kind (d/dx x^2 = 0
  *   and d/dx x^0 = 0 at x = 0). On plain numbers the value is `**`. On AD values it is a
  *   product of squares, which can differ from `**` by a few ulps for large n.
+ * - Negative integer n at base 0: the value is 1 / 0 = +Infinity (±Infinity at -0). For
+ *   n <= -2 every derivative is NaN, because the tangents of x^|n| at 0 are computed zeros
+ *   and the quotient rule divides 0 * Infinity by 0. For n = -1 the first derivative is
+ *   -Infinity, `hessian` gives +Infinity (limits from the right) and a Taylor jet gives NaN
+ *   from order 2. No derivative is ever finite there.
  * - Real exponent p: d x^p = p x^(p-1) dx. At base 0: d/dx x^1.875 = 0 and d/dx x^0.5 = +Infinity.
  *   A negative base gives NaN in every component.
  * - AD exponent: d a^b = b a^(b-1) da + a^b ln(a) db, where a^b ln(a) is taken as 0 when

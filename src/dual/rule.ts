@@ -37,8 +37,8 @@ export interface UnaryRule {
 }
 
 /**
- * Applies a rule to an AD value. A NaN value fills every component with NaN, zero parts
- * included, so that a point outside the domain never carries a finite derivative.
+ * Applies a rule to an AD value. A NaN value fills every component with NaN, so that a point
+ * outside the domain never carries a finite derivative.
  */
 export function liftRule(rule: UnaryRule, x: AdValue): Scalar {
   if (!(x instanceof AdValue)) {

@@ -57,18 +57,7 @@ export abstract class AdValue {
   abstract withValue(value: Scalar): Scalar;
 
   /** Returns a copy with `fn` applied to every component, value included. */
-  map(fn: (component: Scalar) => Scalar): Scalar {
-    return this.mapParts(fn, fn);
-  }
-
-  /**
-   * Returns a copy with `valueFn` applied to the value component and `partFn` to every
-   * perturbation part (every other component).
-   */
-  abstract mapParts(valueFn: (value: Scalar) => Scalar, partFn: (part: Scalar) => Scalar): Scalar;
-
-  /** Returns true when every perturbation part is exactly zero (see `isZero`). */
-  abstract hasZeroParts(): boolean;
+  abstract map(fn: (component: Scalar) => Scalar): Scalar;
 
   /** Returns a value of this kind, tag and size whose value is `s` and whose other parts are 0. */
   abstract liftConstant(s: Scalar): Scalar;
@@ -141,14 +130,6 @@ export function primal(x: Scalar): number {
     current = current.valuePart();
   }
   return current;
-}
-
-/**
- * Returns true for an exact zero: the number 0 or -0, or an AD value whose components are all
- * exact zeros, recursively. NaN is not zero.
- */
-export function isZero(x: Scalar): boolean {
-  return typeof x === "number" ? x === 0 : x.hasZeroParts() && isZero(x.valuePart());
 }
 
 /** Returns x with every component replaced by NaN, keeping its kind and tag. */

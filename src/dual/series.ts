@@ -1,28 +1,7 @@
 // Building blocks of the Taylor recurrences on normalised coefficients u_k = u^(k)/k!.
 
 import { add, div, mul, sub } from "./arith.js";
-import { isZero, type Scalar } from "./scalar.js";
-import { divPart, scalePart, zeroProduct } from "./structural-zero.js";
-
-// Entry 0 of every coefficient array here is a value and entries 1..K are perturbation parts.
-// A term with an exactly zero part is zero, so an infinite or NaN factor beside it does not
-// turn the structural zero into NaN.
-
-/**
- * Returns a zero shaped like u_i v_m when u_i or v_m is a perturbation part (index >= 1) that
- * is exactly zero, and null when the term has to be computed.
- */
-export function zeroTerm(
-  u: readonly Scalar[],
-  i: number,
-  v: readonly Scalar[],
-  m: number,
-): Scalar | null {
-  if ((i > 0 && isZero(u[i])) || (m > 0 && isZero(v[m]))) {
-    return zeroProduct(u[i], v[m]);
-  }
-  return null;
-}
+import type { Scalar } from "./scalar.js";
 
 /** Returns sum_{j=from}^{to} u_j v_{k-j}, one coefficient of a Cauchy product. */
 export function cauchy(
@@ -34,7 +13,7 @@ export function cauchy(
 ): Scalar {
   let sum: Scalar = 0;
   for (let j = from; j <= to; j++) {
-    sum = add(sum, zeroTerm(u, j, v, k - j) ?? mul(u[j], v[k - j]));
+    sum = add(sum, mul(u[j], v[k - j]));
   }
   return sum;
 }
@@ -46,7 +25,7 @@ export function cauchy(
 export function integrateProduct(u: readonly Scalar[], z: readonly Scalar[], k: number): Scalar {
   let sum: Scalar = 0;
   for (let j = 1; j <= k; j++) {
-    sum = add(sum, zeroTerm(u, j, z, k - j) ?? mul(mul(j, u[j]), z[k - j]));
+    sum = add(sum, mul(mul(j, u[j]), z[k - j]));
   }
   return div(sum, k);
 }
@@ -63,9 +42,9 @@ export function integrateQuotient(
 ): Scalar {
   let sum: Scalar = mul(k, u[k]);
   for (let i = 1; i < k; i++) {
-    sum = sub(sum, zeroTerm(q, i, w, k - i) ?? mul(mul(k - i, q[i]), w[k - i]));
+    sum = sub(sum, mul(mul(k - i, q[i]), w[k - i]));
   }
-  return divPart(sum, mul(k, q[0]));
+  return div(sum, mul(k, q[0]));
 }
 
 /**
@@ -84,7 +63,7 @@ export function compose(c: readonly Scalar[], u: readonly Scalar[]): Scalar[] {
   let power: Scalar[] = delta.slice();
   for (let k = 1; k <= order; k++) {
     for (let m = k; m <= order; m++) {
-      w[m] = add(w[m], scalePart(c[k], power[m]));
+      w[m] = add(w[m], mul(c[k], power[m]));
     }
     power = shiftedProduct(power, delta, k + 1);
   }

@@ -5,9 +5,8 @@ import { log } from "./elementary.js";
 import { describeValue } from "./errors.js";
 import { exponentialRule, pow, powerRule } from "./pow.js";
 import type { UnaryRule } from "./rule.js";
-import { AdValue, isZero, newTag, primal, type Scalar } from "./scalar.js";
+import { AdValue, newTag, primal, type Scalar } from "./scalar.js";
 import { cauchy, compose, integrateProduct, overFactorial, timesFactorial } from "./series.js";
-import { divPart } from "./structural-zero.js";
 import { checkComponentTags } from "./tag-check.js";
 
 /**
@@ -77,21 +76,8 @@ export class Taylor extends AdValue {
     return new Taylor(coefficients, this.tag);
   }
 
-  mapParts(valueFn: (value: Scalar) => Scalar, partFn: (part: Scalar) => Scalar): Taylor {
-    return new Taylor(
-      this.coefficients.map((c, k) => (k === 0 ? valueFn(c) : partFn(c))),
-      this.tag,
-    );
-  }
-
-  hasZeroParts(): boolean {
-    const u = this.coefficients;
-    for (let k = 1; k < u.length; k++) {
-      if (!isZero(u[k])) {
-        return false;
-      }
-    }
-    return true;
+  map(fn: (component: Scalar) => Scalar): Taylor {
+    return new Taylor(this.coefficients.map(fn), this.tag);
   }
 
   liftConstant(s: Scalar): Taylor {
@@ -132,20 +118,20 @@ export class Taylor extends AdValue {
     const v = this.matching("div", other);
     // w = u / v solves u = w v: w_k = (u_k - sum_{j=0}^{k-1} w_j v_{k-j}) / v_0
     const u = this.coefficients;
-    const w: Scalar[] = [div(u[0], v[0])];
-    for (let k = 1; k <= this.order; k++) {
-      w.push(divPart(sub(u[k], cauchy(w, v, k, 0, k - 1)), v[0]));
+    const w: Scalar[] = [];
+    for (let k = 0; k <= this.order; k++) {
+      w.push(div(sub(u[k], cauchy(w, v, k, 0, k - 1)), v[0]));
     }
     return new Taylor(w, this.tag);
   }
 
   powSameTag(exponent: AdValue): Scalar {
     const b = this.matching("pow", exponent);
-    if ((exponent as Taylor).hasZeroParts()) {
+    if (b.every((bk, k) => k === 0 || bk === 0)) {
       return this.applyRule(powerRule(b[0]));
     }
     const a = this.coefficients;
-    if (this.hasZeroParts()) {
+    if (a.every((ak, k) => k === 0 || ak === 0)) {
       return (exponent as Taylor).applyRule(exponentialRule(a[0]));
     }
 
