@@ -1,10 +1,25 @@
 // The siren-pinn command run in-process: usage errors exit with code 2, small runs print tables and JSON.
 
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { promises as fsp } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { EXIT_USAGE, runCli } from "../src/cli/run.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { EXIT_FAILURE, EXIT_USAGE, runCli } from "../src/cli/run.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Runs `body` with a fresh temporary folder that is removed afterwards. */
+async function withFolder(body: (folder: string) => Promise<void>): Promise<void> {
+  const folder = await mkdtemp(path.join(tmpdir(), "siren-pinn-cli-"));
+  try {
+    await body(folder);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
 
 /** Runs the CLI with captured output. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -77,6 +92,161 @@ describe("usage errors", () => {
     const { code, stderr } = await cli("train", "oscillator-k", "--param", "q=3");
     expect(code).toBe(EXIT_USAGE);
     expect(stderr).toMatch(/NAME one of: k/);
+  });
+});
+
+describe("integer options", () => {
+  it.each([
+    ["--steps", "0x10"],
+    ["--steps", "1e2"],
+    ["--steps", "1.0"],
+    ["--steps", " 5"],
+    ["--steps=-1", "-1"],
+    ["--steps", "+5"],
+    ["--steps", ""],
+    ["--steps", "10000001"],
+    ["--lbfgs", "0b11"],
+    ["--points", "0"],
+    ["--seed", "4294967296"],
+    ["--hidden", "1000000000"],
+    ["--hidden", "8,0x8", "0x8"],
+    ["--hidden", "8,,8", ""],
+  ])("%s %j is rejected", async (option, value, shown = value) => {
+    const argv = option.includes("=") ? [option] : [option, value];
+    const { code, stderr } = await cli("train", "harmonic", ...argv, "--quiet");
+    expect(code).toBe(EXIT_USAGE);
+    const name = option.split("=")[0];
+    expect(stderr).toContain(`invalid value ${JSON.stringify(shown)} for ${name}`);
+    expect(stderr).toMatch(/decimal digits from \d+ to \d+/);
+  });
+
+  it("too many hidden layers are rejected", async () => {
+    const { code, stderr } = await cli(
+      "train",
+      "harmonic",
+      "--hidden",
+      Array(65).fill(8).join(","),
+    );
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/at most 64 layer widths, received 65/);
+  });
+
+  it("largest values are accepted", async () => {
+    const { code, stderr } = await cli(
+      "verify",
+      "harmonic",
+      "--hidden",
+      "8",
+      "--seed",
+      "4294967295",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+});
+
+describe("sweep values", () => {
+  it("repeated ω0 is rejected", async () => {
+    const { code, stderr } = await cli("compare", "harmonic", "--sweep-omega0", "30,10,3e1");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(/--sweep-omega0: 30 appears more than once/);
+  });
+
+  it("1e21 and 1e-21 get their own files", async () => {
+    await withFolder(async (folder) => {
+      const { stdout } = await cli(
+        "compare",
+        "harmonic",
+        ...SMALL,
+        "--sweep-omega0",
+        "1e21,1e-21",
+        "--out",
+        folder,
+        "--json",
+      );
+      const files = await readdir(folder);
+      const runs = JSON.parse(stdout).runs as { omega0: number | null; error?: string }[];
+      for (const omega0 of [1e21, 1e-21]) {
+        const run = runs.find((entry) => entry.omega0 === omega0);
+        expect(run?.error).toBeUndefined();
+        expect(files).toContain(`sine-omega0-${String(omega0).replace("+", "")}.model.json`);
+      }
+    });
+  });
+});
+
+describe("--out", () => {
+  it("file path fails before training", async () => {
+    await withFolder(async (folder) => {
+      const file = path.join(folder, "results");
+      await writeFile(file, "kept");
+      // 10^7 steps would run for hours, so a pass shows the check came first.
+      const { code, stdout, stderr } = await cli(
+        "train",
+        "harmonic",
+        "--steps",
+        "10000000",
+        "--out",
+        file,
+      );
+      expect(code).toBe(EXIT_USAGE);
+      expect(stderr).toContain(`--out ${JSON.stringify(file)} is a file, not a folder`);
+      expect(stdout).toBe("");
+      expect(await readFile(file, "utf8")).toBe("kept");
+    });
+  });
+
+  it("path under a file fails before training", async () => {
+    await withFolder(async (folder) => {
+      const file = path.join(folder, "results");
+      await writeFile(file, "kept");
+      const below = path.join(file, "run");
+      const { code, stderr } = await cli(
+        "compare",
+        "harmonic",
+        "--steps",
+        "10000000",
+        "--out",
+        below,
+      );
+      expect(code).toBe(EXIT_USAGE);
+      expect(stderr).toContain(`--out ${JSON.stringify(below)} cannot be created`);
+    });
+  });
+
+  it("failed write still prints the results", async () => {
+    await withFolder(async (folder) => {
+      vi.spyOn(fsp, "rename").mockRejectedValue(
+        Object.assign(new Error("injected rename failure"), { code: "EIO" }),
+      );
+      const { code, stdout, stderr } = await cli(
+        "train",
+        "harmonic",
+        ...SMALL,
+        "--json",
+        "--out",
+        folder,
+      );
+      expect(code).toBe(EXIT_FAILURE);
+      expect(JSON.parse(stdout).run.relativeL2).toBeGreaterThan(0);
+      expect(stderr).toMatch(/writing the outputs into .* failed: injected rename failure/);
+    });
+  });
+
+  it("results.json is written last", async () => {
+    await withFolder(async (folder) => {
+      const rename = fsp.rename.bind(fsp);
+      const targets: string[] = [];
+      vi.spyOn(fsp, "rename").mockImplementation(async (from, to) => {
+        targets.push(path.basename(String(to)));
+        await rename(from, to);
+      });
+      const { code } = await cli("compare", "harmonic", ...SMALL, "--out", folder);
+      expect(code).toBe(0);
+      expect(targets.length).toBeGreaterThan(3);
+      expect(targets.indexOf("results.json")).toBe(targets.length - 1);
+      expect(targets).toContain("comparison.svg");
+    });
   });
 });
 

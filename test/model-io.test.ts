@@ -4,6 +4,7 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { writeFileAtomic } from "../src/pinn/atomic-write.js";
 import { loadModel, loadModelFile, saveModel } from "../src/pinn/model-io.js";
 import { createMlp, ModelFileError } from "../src/siren/index.js";
 
@@ -110,5 +111,32 @@ describe("saveModel atomicity", () => {
     await expect(saveModel(target, model(1))).rejects.toThrow();
     expect((await fsp.readdir(folder)).sort()).toEqual(["taken"]);
     expect(await fsp.readFile(path.join(target, "inside.txt"), "utf8")).toBe("kept");
+  });
+});
+
+describe("writeFileAtomic", () => {
+  it("opens the temporary file exclusively and syncs the folder", async () => {
+    const file = path.join(folder, "results.json");
+    const open = vi.spyOn(fsp, "open");
+
+    await writeFileAtomic(file, "{}\n");
+
+    expect(await fsp.readFile(file, "utf8")).toBe("{}\n");
+    const calls = open.mock.calls.map(([target, flags]) => [String(target), flags]);
+    expect(calls).toHaveLength(2);
+    expect(path.dirname(calls[0][0] as string)).toBe(folder);
+    expect(calls[0][1]).toBe("wx");
+    expect(calls[1]).toEqual([folder, "r"]);
+    expect(await fsp.readdir(folder)).toEqual(["results.json"]);
+  });
+
+  it("keeps the old file when the rename fails", async () => {
+    const file = path.join(folder, "comparison.svg");
+    await writeFileAtomic(file, "old");
+    vi.spyOn(fsp, "rename").mockRejectedValueOnce(new Error("injected rename failure"));
+
+    await expect(writeFileAtomic(file, "new")).rejects.toThrow(/injected rename failure/);
+    expect(await fsp.readFile(file, "utf8")).toBe("old");
+    expect(await fsp.readdir(folder)).toEqual(["comparison.svg"]);
   });
 });

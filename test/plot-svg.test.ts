@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { buildAxis } from "../src/pinn/plot/axes.js";
 import { heatmap } from "../src/pinn/plot/heatmap.js";
 import { linePlot } from "../src/pinn/plot/line-plot.js";
 import { escapeXml } from "../src/pinn/plot/svg.js";
@@ -231,5 +232,57 @@ describe("heatmap", () => {
 
   it("returns the same string for the same input", () => {
     expect(heatmap(options)).toBe(heatmap({ ...options, values: Float64Array.from(values) }));
+  });
+
+  it("overlaps cells so no seam shows", () => {
+    // Rasterised at 640 px, 81 × 81 cells that only touched left white lines between them.
+    const svg = heatmap({ ...options, values: new Float64Array(81 * 81), nx: 81, ny: 81 });
+    const cells = /<g class="cells"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? "";
+    const rects = Array.from(
+      cells.matchAll(/<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"/g),
+      (m) => m.slice(1, 5).map(Number),
+    );
+    expect(rects).toHaveLength(81 * 81);
+    for (let i = 0; i + 1 < 81; i++) {
+      const [x, , width] = rects[i * 81];
+      const [nextX] = rects[(i + 1) * 81];
+      expect(x + width).toBeGreaterThan(nextX + 0.25);
+    }
+    for (let j = 0; j + 1 < 81; j++) {
+      const [, y] = rects[j];
+      const [, nextY, , nextHeight] = rects[j + 1];
+      // Row j + 1 lies above row j, so row j must reach above the lower edge of row j + 1.
+      expect(y).toBeLessThan(nextY + nextHeight - 0.25);
+    }
+  });
+});
+
+describe("axis range", () => {
+  it("ends a linear x axis at the data", () => {
+    const axis = buildAxis(0, 2 * Math.PI, false, 0, 100, true);
+    expect(axis.domain).toEqual([0, 2 * Math.PI]);
+    expect(axis.labels).toEqual(["0", "2", "4", "6"]);
+  });
+
+  it("snaps only to a nearby tick", () => {
+    // [0, 2π] would widen to 8, 27% past the data, so the ends stay at the data.
+    expect(buildAxis(0, 2 * Math.PI, false, 0, 100).domain).toEqual([0, 2 * Math.PI]);
+    // -1 and 1 lie within 5% of [-0.98, 0.99], so the axis ends there.
+    expect(buildAxis(-0.98, 0.99, false, 0, 100).domain).toEqual([-1, 1]);
+  });
+
+  it("draws a 2π profile without an 8 tick", () => {
+    const x = Array.from({ length: 101 }, (_, n) => (2 * Math.PI * n) / 100);
+    const svg = linePlot({ series: [{ name: "u", x, y: x.map(Math.sin) }] });
+    const labels = texts(svg);
+    expect(labels).toContain("6");
+    expect(labels).not.toContain("8");
+  });
+
+  it("draws a dashed series with its dash in the legend", () => {
+    const svg = linePlot({
+      series: [{ name: "exact", y: [0, 1, 0], color: "#000000", dash: "6 4" }],
+    });
+    expect(svg.match(/stroke="#000000" stroke-dasharray="6 4"/g)).toHaveLength(2);
   });
 });

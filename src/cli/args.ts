@@ -166,6 +166,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   return { command: name, ...runArguments(name, positionals[1], values) } as ParsedCommand;
 }
 
+/**
+ * Upper bounds of the integer options. They keep a mistyped value from allocating or running
+ * for hours before anything is reported; raise them here for larger experiments.
+ */
+export const OPTION_MAXIMA = {
+  steps: 10_000_000,
+  lbfgs: 1_000_000,
+  points: 1_000_000,
+  /** Neurons in one hidden layer. */
+  width: 4096,
+  /** Hidden layers. */
+  layers: 64,
+  jobs: 64,
+  seed: 2 ** 32 - 1,
+} as const;
+
 type Values = Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 
 function runArguments(command: string, problem: string, values: Values): RunArguments {
@@ -183,19 +199,19 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
     omega0: positiveNumber("--omega0", text("omega0")),
     hiddenOmega: choice("--hidden-omega", text("hidden-omega"), ["one", "omega0"] as const),
     hidden: widths(text("hidden")),
-    steps: integer("--steps", text("steps"), 0),
-    lbfgs: integer("--lbfgs", text("lbfgs"), 0),
+    steps: integer("--steps", text("steps"), 0, OPTION_MAXIMA.steps),
+    lbfgs: integer("--lbfgs", text("lbfgs"), 0, OPTION_MAXIMA.lbfgs),
     lr: positiveNumber("--lr", text("lr")),
     lrDecay: positiveNumber("--lr-decay", text("lr-decay")),
-    points: integer("--points", text("points"), 1),
+    points: integer("--points", text("points"), 1, OPTION_MAXIMA.points),
     sampling: choice("--sampling", text("sampling"), COLLOCATION_SAMPLINGS),
-    seed: integer("--seed", text("seed"), 0) ?? 0,
+    seed: integer("--seed", text("seed"), 0, OPTION_MAXIMA.seed) ?? 0,
     path: choice("--path", text("path"), ["fused", "generic"] as const) ?? "fused",
     out: text("out"),
-    jobs: integer("--jobs", text("jobs"), 1),
+    jobs: integer("--jobs", text("jobs"), 1, OPTION_MAXIMA.jobs),
     json: values.json === true,
     quiet: values.quiet === true,
-    sweepOmega0: list("--sweep-omega0", text("sweep-omega0")) ?? [],
+    sweepOmega0: distinct("--sweep-omega0", list("--sweep-omega0", text("sweep-omega0")) ?? []),
   };
 }
 
@@ -248,12 +264,18 @@ function positiveNumber(option: string, value: string | undefined): number | und
   return parsed;
 }
 
-function integer(option: string, value: string | undefined, min: number): number | undefined {
+/** Parses a whole number written in decimal digits only, so "0x10", "1e2" and "1.0" are rejected. */
+function integer(
+  option: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
-  const parsed = number(option, value);
-  if (!(Number.isSafeInteger(parsed) && parsed >= min)) {
+  const parsed = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= min && parsed <= max)) {
     throw new UsageError(
-      `invalid value ${JSON.stringify(value)} for ${option}; expected an integer >= ${min}`,
+      `invalid value ${JSON.stringify(value)} for ${option}; expected a whole number in decimal digits from ${min} to ${max}`,
     );
   }
   return parsed;
@@ -261,10 +283,27 @@ function integer(option: string, value: string | undefined, min: number): number
 
 function widths(value: string | undefined): number[] | undefined {
   if (value === undefined) return undefined;
-  return value.split(",").map((part) => {
-    const parsed = integer("--hidden", part, 1);
-    return parsed as number;
-  });
+  const parts = value.split(",");
+  if (parts.length > OPTION_MAXIMA.layers) {
+    throw new UsageError(
+      `invalid value ${JSON.stringify(value)} for --hidden; expected at most ${OPTION_MAXIMA.layers} layer widths, received ${parts.length}`,
+    );
+  }
+  return parts.map((part) => integer("--hidden", part, 1, OPTION_MAXIMA.width) as number);
+}
+
+/** Rejects a list with a repeated value (compared as numbers, so "30" and "3e1" are equal). */
+function distinct(option: string, values: number[]): number[] {
+  const seen = new Set<number>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      throw new UsageError(
+        `invalid value for ${option}: ${value} appears more than once; give each value once`,
+      );
+    }
+    seen.add(value);
+  }
+  return values;
 }
 
 function list(option: string, value: string | undefined): number[] | undefined {

@@ -1,30 +1,42 @@
 // The files `--out DIR` writes: results.json, one model file per run and the SVG figures.
+// Every file is written atomically, and results.json last, so a folder whose results.json is
+// new also has the models and figures it lists.
 
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../pinn/atomic-write.js";
 import type { NonFiniteLossError } from "../pinn/errors.js";
 import { saveModel } from "../pinn/model-io.js";
 import type { Problem } from "../pinn/problem.js";
 import type { TrainResult } from "../pinn/train.js";
-import { fileStem, writeFileAtomic } from "./files.js";
 import { comparisonFigures, runFigures } from "./plots.js";
 import type { RunRecord } from "./record.js";
 
-/** Writes the outputs of one finished `train` run into `folder`; returns the paths written. */
+/**
+ * Writes the outputs of one finished `train` run into `folder`, its file names starting with
+ * `run.stem`; returns the paths written.
+ */
 export async function writeTrainOutputs(
   folder: string,
   problem: Problem,
-  result: TrainResult,
-  record: RunRecord,
+  run: FinishedRun,
 ): Promise<string[]> {
+  const { record } = run;
   await fsp.mkdir(folder, { recursive: true });
-  const written = await writeRun(folder, problem, result, record);
+  const written = await writeRun(folder, problem, run);
   const resultsPath = path.join(folder, "results.json");
   await writeFileAtomic(
     resultsPath,
     `${JSON.stringify({ problem: problem.name, runs: [record] }, null, 2)}\n`,
   );
   return [resultsPath, ...written];
+}
+
+/** A finished run, its record and the stem its file names start with. */
+export interface FinishedRun {
+  result: TrainResult;
+  record: RunRecord;
+  stem: string;
 }
 
 /**
@@ -34,14 +46,14 @@ export async function writeTrainOutputs(
 export async function writeCompareOutputs(
   folder: string,
   problem: Problem,
-  finished: readonly { result: TrainResult; record: RunRecord }[],
+  finished: readonly FinishedRun[],
   records: readonly RunRecord[],
   note: string | null,
 ): Promise<string[]> {
   await fsp.mkdir(folder, { recursive: true });
   const written: string[] = [];
-  for (const { result, record } of finished) {
-    written.push(...(await writeRun(folder, problem, result, record)));
+  for (const run of finished) {
+    written.push(...(await writeRun(folder, problem, run)));
   }
 
   const runs = finished.map(({ result, record }) => ({ label: record.label, result }));
@@ -63,9 +75,10 @@ export async function writeFailedRun(
   problem: Problem,
   failure: NonFiniteLossError,
   record: RunRecord,
+  stem: string,
 ): Promise<string[]> {
   await fsp.mkdir(folder, { recursive: true });
-  const modelPath = path.join(folder, `${fileStem(record.label)}.model.json`);
+  const modelPath = path.join(folder, `${stem}.model.json`);
   await saveModel(modelPath, failure.model, {
     problem: problem.name,
     label: record.label,
@@ -80,13 +93,8 @@ export async function writeFailedRun(
   return [resultsPath, modelPath];
 }
 
-async function writeRun(
-  folder: string,
-  problem: Problem,
-  result: TrainResult,
-  record: RunRecord,
-): Promise<string[]> {
-  const stem = fileStem(record.label);
+async function writeRun(folder: string, problem: Problem, run: FinishedRun): Promise<string[]> {
+  const { result, record, stem } = run;
   const modelPath = path.join(folder, `${stem}.model.json`);
   await saveModel(modelPath, result.model, {
     problem: problem.name,

@@ -2,7 +2,7 @@
 
 import { predict } from "../pinn/evaluate.js";
 import { heatmap } from "../pinn/plot/heatmap.js";
-import { type LineSeries, linePlot } from "../pinn/plot/line-plot.js";
+import { type LineSeries, linePlot, SERIES_COLORS } from "../pinn/plot/line-plot.js";
 import type { Problem } from "../pinn/problem.js";
 import { gridPoints } from "../pinn/sampling/grid.js";
 import type { TrainResult } from "../pinn/train.js";
@@ -11,6 +11,14 @@ import type { TrainResult } from "../pinn/train.js";
 export interface LabelledRun {
   label: string;
   result: TrainResult;
+}
+
+/** Colour and dash pattern of the exact solution, so it reads apart from every run's colour. */
+const EXACT_STYLE = { color: "#000000", dash: "6 4" } as const;
+
+/** Returns the colour of the run at `index`, the same in every comparison figure. */
+function runColor(index: number): string {
+  return SERIES_COLORS[index % SERIES_COLORS.length];
 }
 
 /** Points along x of a profile. */
@@ -81,19 +89,24 @@ export function runFigures(
 ): [string, string][] {
   const solution: LineSeries[] = [];
   const error: LineSeries[] = [];
-  for (const profile of profiles(problem)) {
+  const cuts = profiles(problem);
+  cuts.forEach((profile, index) => {
     const predicted = predict(problem, result.model, profile.points);
     const exact = exactValues(problem, profile.points);
-    solution.push({ name: withSuffix(label, profile.name), x: profile.x, y: predicted });
+    // Each cut has one colour; its exact curve is dashed in that colour (black for one cut).
+    const color = runColor(index);
+    solution.push({ name: withSuffix(label, profile.name), x: profile.x, y: predicted, color });
     if (exact !== null) {
-      solution.push({ name: withSuffix("exact", profile.name), x: profile.x, y: exact });
+      const style = cuts.length === 1 ? EXACT_STYLE : { color, dash: EXACT_STYLE.dash };
+      solution.push({ name: withSuffix("exact", profile.name), x: profile.x, y: exact, ...style });
       error.push({
         name: withSuffix("|u − u*|", profile.name),
         x: profile.x,
         y: predicted.map((value, n) => Math.abs(value - exact[n])),
+        color,
       });
     }
-  }
+  });
 
   const xLabel = problem.coordinates[0];
   const figures: [string, string][] = [
@@ -205,19 +218,23 @@ export function comparisonFigures(
   const exact = exactValues(problem, profile.points);
   const predictions = runs.map((run) => predict(problem, run.result.model, profile.points));
 
-  // The exact curve goes first so that the runs are drawn over it.
-  const solution: LineSeries[] = [];
-  if (exact !== null) solution.push({ name: "exact", x: profile.x, y: exact, color: "#000000" });
-  runs.forEach((run, index) => {
-    solution.push({ name: run.label, x: profile.x, y: predictions[index] });
-  });
+  // Each run keeps one colour in every figure. The exact curve is drawn last, dashed, so
+  // it stays visible where a run matches it.
+  const solution: LineSeries[] = runs.map((run, index) => ({
+    name: run.label,
+    x: profile.x,
+    y: predictions[index],
+    color: runColor(index),
+  }));
+  if (exact !== null) solution.push({ name: "exact", x: profile.x, y: exact, ...EXACT_STYLE });
 
-  const losses: LineSeries[] = runs.map((run) => {
+  const losses: LineSeries[] = runs.map((run, index) => {
     const history = strided(run.result.history);
     return {
       name: run.label,
       x: history.map((entry) => entry.step),
       y: history.map((entry) => entry.loss),
+      color: runColor(index),
     };
   });
 
@@ -239,6 +256,7 @@ export function comparisonFigures(
       name: run.label,
       x: profile.x,
       y: predictions[index].map((value, n) => Math.abs(value - exact[n])),
+      color: runColor(index),
     }));
     figures.push([
       "comparison-error",

@@ -7,6 +7,7 @@ import { resolveTrainOptions, type TrainOptions, type TrainResult } from "../pin
 import { hasVanishingSecondDerivatives, RELU_SECOND_DERIVATIVE_NOTE } from "../siren/index.js";
 import { runVerifyCommand } from "../verify/verify-command.js";
 import { parseCommandLine, type RunArguments, UsageError } from "./args.js";
+import { fileStem, prepareOutputFolder, uniqueStems } from "./files.js";
 import { HELP } from "./help.js";
 import { writeCompareOutputs, writeFailedRun, writeTrainOutputs } from "./output.js";
 import { createProgressBoard, formatSeconds, type OutputStream } from "./progress.js";
@@ -187,24 +188,51 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
   const settings = resolveTrainOptions(problem, options);
   const label = settings.activation === "sine" ? `sine ω0=${settings.omega0}` : settings.activation;
   const note = reluNote(problem, settings.activation);
+  if (args.out !== undefined) await prepareOutputFolder(args.out);
 
   const [{ result, record, failure }] = await runAll(problem, [{ label, options }], args, io);
-  if (args.out !== undefined) {
-    if (result !== null) await writeTrainOutputs(args.out, problem, result, record);
-    if (failure !== null) await writeFailedRun(args.out, problem, failure, record);
-  }
 
+  // The results are printed before the files are written, so a failed write loses nothing.
   if (args.json) {
     io.stdout.write(`${JSON.stringify({ problem: problem.name, run: record, note }, null, 2)}\n`);
   } else {
     io.stdout.write(`${formatRuns([record])}\n`);
     if (note !== null) io.stdout.write(`\nNote: ${note}\n`);
   }
+
+  const out = args.out;
+  if (out !== undefined) {
+    const stem = fileStem(label);
+    const written = await writeOutputs(out, io, async () => {
+      if (result !== null) await writeTrainOutputs(out, problem, { result, record, stem });
+      if (failure !== null) await writeFailedRun(out, problem, failure, record, stem);
+    });
+    if (!written) return EXIT_FAILURE;
+  }
+
   if (failure !== null) {
     io.stderr.write(`siren-pinn: ${failure.message}\n`);
     return EXIT_FAILURE;
   }
   return 0;
+}
+
+/** Runs `write` and returns true, or prints why writing into `folder` failed and returns false. */
+async function writeOutputs(
+  folder: string,
+  io: CliIo,
+  write: () => Promise<void>,
+): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(
+      `siren-pinn: writing the outputs into ${JSON.stringify(folder)} failed: ${message}. The results above were not saved\n`,
+    );
+    return false;
+  }
 }
 
 async function compareCommand(args: RunArguments, io: CliIo): Promise<number> {
@@ -215,30 +243,42 @@ async function compareCommand(args: RunArguments, io: CliIo): Promise<number> {
     { label: `sine ω0=${sineOmega}`, options: { ...base, activation: "sine" } },
     { label: "tanh", options: { ...base, activation: "tanh" } },
     { label: "relu", options: { ...base, activation: "relu" } },
-    // A sweep value equal to the default ω0 would repeat the first run.
-    ...[...new Set(args.sweepOmega0)]
+    // A sweep value equal to the default ω0 would repeat the first run. The parser has
+    // already rejected repeated sweep values.
+    ...args.sweepOmega0
       .filter((omega0) => omega0 !== sineOmega)
       .map((omega0) => ({
         label: `sine ω0=${omega0}`,
         options: { ...base, activation: "sine" as const, omega0 },
       })),
   ];
+  const stems = uniqueStems(planned.map((run) => run.label));
+  if (args.out !== undefined) await prepareOutputFolder(args.out);
 
   const outcomes = await runAll(problem, planned, args, io);
   const records = outcomes.map((outcome) => outcome.record);
-  const finished = outcomes.flatMap((outcome) =>
-    outcome.result === null ? [] : [{ result: outcome.result, record: outcome.record }],
+  const finished = outcomes.flatMap((outcome, index) =>
+    outcome.result === null
+      ? []
+      : [{ result: outcome.result, record: outcome.record, stem: stems[index] }],
   );
   const failed = outcomes.some((outcome) => outcome.failure !== null);
-
   const note = reluNote(problem, "relu");
-  if (args.out !== undefined) await writeCompareOutputs(args.out, problem, finished, records, note);
 
+  // The results are printed before the files are written, so a failed write loses nothing.
   if (args.json) {
     io.stdout.write(`${JSON.stringify({ problem: problem.name, runs: records, note }, null, 2)}\n`);
   } else {
     io.stdout.write(`\n${problem.name}: ${problem.description ?? ""}\n${formatRuns(records)}\n`);
     if (note !== null) io.stdout.write(`\nNote (relu): ${note}\n`);
+  }
+
+  const out = args.out;
+  if (out !== undefined) {
+    const written = await writeOutputs(out, io, async () => {
+      await writeCompareOutputs(out, problem, finished, records, note);
+    });
+    if (!written) return EXIT_FAILURE;
   }
   return failed ? EXIT_FAILURE : 0;
 }

@@ -21,9 +21,14 @@ export interface Axis {
   toPixel: (value: number) => number;
 }
 
+/** A linear axis end moves out to the next tick only when that tick is this close (share of the range). */
+const SNAP_MARGIN = 0.05;
+
 /**
- * Builds a linear or log axis over [min, max] mapped onto pixels [from, to]. A linear axis is
- * widened to whole tick steps, unless `exact` keeps [min, max] and only the ticks inside it.
+ * Builds a linear or log axis over [min, max] mapped onto pixels [from, to]. A linear axis end
+ * moves out to the next tick only when that tick lies within SNAP_MARGIN of the range, so the
+ * axis never runs far past the data. With `exact`, the axis is [min, max]. Only ticks inside
+ * the axis are kept.
  */
 export function buildAxis(
   min: number,
@@ -49,7 +54,7 @@ export function buildAxis(
 
   const nice = niceTicks(min, max);
   const { step } = nice;
-  const domain: [number, number] = exact && min < max ? [min, max] : nice.domain;
+  const domain = min < max ? linearDomain(min, max, nice.domain, exact) : nice.domain;
   const ticks = nice.ticks.filter((tick) => tick >= domain[0] && tick <= domain[1]);
   const span = domain[1] - domain[0];
   return {
@@ -59,6 +64,20 @@ export function buildAxis(
     log,
     toPixel: (value) => from + ((value - domain[0]) / span) * (to - from),
   };
+}
+
+function linearDomain(
+  min: number,
+  max: number,
+  niceDomain: [number, number],
+  exact: boolean,
+): [number, number] {
+  if (exact) return [min, max];
+  const margin = SNAP_MARGIN * (max - min);
+  return [
+    min - niceDomain[0] <= margin ? niceDomain[0] : min,
+    niceDomain[1] - max <= margin ? niceDomain[1] : max,
+  ];
 }
 
 /** Text around a frame; every field is optional. */

@@ -35,6 +35,8 @@ export interface HeatmapOptions {
 const MARGIN = { left: 80, right: 120, top: 40, bottom: 55 };
 const COLOR_BAR_STEPS = 64;
 const MISSING_COLOR = "#d9d9d9";
+/** Pixels by which a cell overlaps its later neighbours, enough to cover a rounding seam. */
+const CELL_OVERLAP = 0.5;
 
 /**
  * Returns an SVG heatmap: the box is tiled by nx × ny equal cells coloured by value (viridis),
@@ -77,12 +79,24 @@ export function heatmap(options: HeatmapOptions): string {
   for (let i = 0; i < options.nx; i++) {
     const x0 = xAxis.toPixel(options.xRange[0] + i * cellWidth);
     const x1 = xAxis.toPixel(options.xRange[0] + (i + 1) * cellWidth);
+    // Each cell reaches CELL_OVERLAP into the next column and row, which are drawn after it
+    // and cover the overlap, so rounded edges leave no background seam between cells.
+    const right = i + 1 < options.nx ? CELL_OVERLAP : 0;
     for (let j = 0; j < options.ny; j++) {
       const y0 = yAxis.toPixel(options.yRange[0] + (j + 1) * cellHeight);
       const y1 = yAxis.toPixel(options.yRange[0] + j * cellHeight);
+      const up = j + 1 < options.ny ? CELL_OVERLAP : 0;
       const value = options.values[i * options.ny + j];
       const fill = Number.isFinite(value) ? viridis(normalise(value, vMin, vMax)) : MISSING_COLOR;
-      cells.push(element("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0, fill }));
+      cells.push(
+        element("rect", {
+          x: x0,
+          y: y0 - up,
+          width: x1 - x0 + right,
+          height: y1 - y0 + up,
+          fill,
+        }),
+      );
     }
   }
 

@@ -10,6 +10,8 @@ export interface LineSeries {
   x?: ArrayLike<number>;
   /** CSS colour; defaults to the palette entry of the series' position. */
   color?: string;
+  /** SVG stroke-dasharray such as "6 4" for a dashed line; solid when omitted. */
+  dash?: string;
 }
 
 export interface LinePlotOptions {
@@ -57,11 +59,12 @@ export function linePlot(options: LinePlotOptions): string {
     height: height - MARGIN.top - MARGIN.bottom,
   };
   const [xMin, xMax, yMin, yMax] = dataRange(options.series, logY);
-  const xAxis = buildAxis(xMin, xMax, false, area.left, area.left + area.width);
+  // x spans exactly the data (a profile over [0, 2π] ends at 2π, not at the next tick 8).
+  const xAxis = buildAxis(xMin, xMax, false, area.left, area.left + area.width, true);
   const yAxis = buildAxis(yMin, yMax, logY, area.top + area.height, area.top);
 
   const curves = options.series.map((series, i) =>
-    drawSeries(series, xAxis, yAxis, logY, colorOf(series, i)),
+    drawSeries(series, xAxis, yAxis, logY, strokeOf(series, i)),
   );
   return [
     svgOpen(width, height),
@@ -74,6 +77,12 @@ export function linePlot(options: LinePlotOptions): string {
 
 function colorOf(series: LineSeries, index: number): string {
   return series.color ?? SERIES_COLORS[index % SERIES_COLORS.length];
+}
+
+/** Returns the stroke attributes of a series: its colour and, for a dashed series, its dash pattern. */
+function strokeOf(series: LineSeries, index: number): Record<string, string> {
+  const stroke = { stroke: colorOf(series, index) };
+  return series.dash === undefined ? stroke : { ...stroke, "stroke-dasharray": series.dash };
 }
 
 function isShown(x: number, y: number, logY: boolean): boolean {
@@ -115,7 +124,7 @@ function drawSeries(
   xAxis: Axis,
   yAxis: Axis,
   logY: boolean,
-  color: string,
+  stroke: Record<string, string>,
 ): string {
   const runs: [number, number][][] = [];
   let run: [number, number][] = [];
@@ -141,11 +150,12 @@ function drawSeries(
       (r) =>
         `M${r.map(([px, py]) => `${formatCoordinate(px)} ${formatCoordinate(py)}`).join(" L")}`,
     );
-  const path =
-    subpaths.length === 0 ? "" : element("path", { d: subpaths.join(" "), stroke: color });
+  const path = subpaths.length === 0 ? "" : element("path", { d: subpaths.join(" "), ...stroke });
   const dots = runs
     .filter((r) => r.length === 1)
-    .map(([[cx, cy]]) => element("circle", { cx, cy, r: "2", fill: color, stroke: "none" }));
+    .map(([[cx, cy]]) =>
+      element("circle", { cx, cy, r: "2", fill: stroke.stroke, stroke: "none" }),
+    );
   return element("g", { class: "line" }, path + dots.join(""));
 }
 
@@ -167,7 +177,7 @@ function drawLegend(series: readonly LineSeries[], area: PlotArea): string {
         y1: y - 4,
         x2: left + 28,
         y2: y - 4,
-        stroke: colorOf(s, i),
+        ...strokeOf(s, i),
         "stroke-width": "2",
       }) + textElement(s.name, { x: left + 34, y })
     );
