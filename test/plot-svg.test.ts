@@ -279,6 +279,25 @@ describe("axis range", () => {
     expect(labels).not.toContain("8");
   });
 
+  it("moves the legend off the curves", () => {
+    // y = x runs through the top-right and bottom-left corners, so the top left is free.
+    const x = Array.from({ length: 201 }, (_, n) => n / 2);
+    const svg = linePlot({ series: [{ name: "rising", x, y: x }] });
+    const frame = /<g class="legend"><rect x="([^"]+)" y="([^"]+)"/.exec(svg);
+    expect(frame).not.toBeNull();
+    const [left, top] = [Number(frame?.[1]), Number(frame?.[2])];
+    expect(left).toBeLessThan(320);
+    expect(top).toBeLessThan(200);
+  });
+
+  it("keeps the legend top right when free", () => {
+    const x = Array.from({ length: 201 }, (_, n) => n / 2);
+    const svg = linePlot({ series: [{ name: "falling", x, y: x.map((v) => -v) }] });
+    const frame = /<g class="legend"><rect x="([^"]+)" y="([^"]+)"/.exec(svg);
+    expect(Number(frame?.[1])).toBeGreaterThan(320);
+    expect(Number(frame?.[2])).toBeLessThan(200);
+  });
+
   it("draws a dashed series with its dash in the legend", () => {
     const svg = linePlot({
       series: [{ name: "exact", y: [0, 1, 0], color: "#000000", dash: "6 4" }],

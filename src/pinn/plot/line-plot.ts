@@ -70,7 +70,12 @@ export function linePlot(options: LinePlotOptions): string {
     svgOpen(width, height),
     drawAxes(area, xAxis, yAxis, options),
     element("g", { class: "series", fill: "none", "stroke-width": "1.5" }, curves.join("")),
-    drawLegend(options.series, area),
+    drawLegend(
+      options.series,
+      options.series.length === 0
+        ? { left: 0, top: 0 }
+        : legendCorner(options.series, area, xAxis, yAxis, logY),
+    ),
     "</svg>",
   ].join("");
 }
@@ -159,18 +164,69 @@ function drawSeries(
   return element("g", { class: "line" }, path + dots.join(""));
 }
 
-function drawLegend(series: readonly LineSeries[], area: PlotArea): string {
+/** Legend row height and the frame's inset from the plot area, in pixels. */
+const LEGEND_ROW = 18;
+const LEGEND_INSET = 8;
+
+/** Returns the legend's width and height in pixels. */
+function legendSize(series: readonly LineSeries[]): { width: number; height: number } {
+  const longest = Math.max(...series.map((s) => s.name.length));
+  // Text width is estimated at 7 px per character of the 12 px sans-serif font.
+  return { width: 36 + 7 * longest, height: series.length * LEGEND_ROW + 6 };
+}
+
+/**
+ * Returns the top-left pixel of the legend: the corner of `area` (top right first) whose box
+ * covers the fewest drawn points, so the legend hides as little of the curves as it can.
+ */
+function legendCorner(
+  series: readonly LineSeries[],
+  area: PlotArea,
+  xAxis: Axis,
+  yAxis: Axis,
+  logY: boolean,
+): { left: number; top: number } {
+  const { width, height } = legendSize(series);
+  const lefts = [area.left + area.width - width - LEGEND_INSET, area.left + LEGEND_INSET];
+  const tops = [area.top + LEGEND_INSET, area.top + area.height - height - LEGEND_INSET];
+  const corners = [
+    { left: lefts[0], top: tops[0] },
+    { left: lefts[1], top: tops[0] },
+    { left: lefts[0], top: tops[1] },
+    { left: lefts[1], top: tops[1] },
+  ];
+
+  const covered = corners.map(() => 0);
+  for (const s of series) {
+    for (let i = 0; i < s.y.length; i++) {
+      const x = s.x === undefined ? i : s.x[i];
+      const y = s.y[i];
+      if (!isShown(x, y, logY)) continue;
+      const px = xAxis.toPixel(x);
+      const py = yAxis.toPixel(y);
+      corners.forEach((corner, c) => {
+        const inside =
+          px >= corner.left &&
+          px <= corner.left + width &&
+          py >= corner.top &&
+          py <= corner.top + height;
+        if (inside) covered[c]++;
+      });
+    }
+  }
+
+  // indexOf returns the first corner with the minimum, so ties keep the top right.
+  return corners[covered.indexOf(Math.min(...covered))];
+}
+
+function drawLegend(series: readonly LineSeries[], corner: { left: number; top: number }): string {
   if (series.length === 0) {
     return "";
   }
-  const rowHeight = 18;
-  const longest = Math.max(...series.map((s) => s.name.length));
-  // Text width is estimated at 7 px per character of the 12 px sans-serif font.
-  const boxWidth = 36 + 7 * longest;
-  const left = area.left + area.width - boxWidth - 8;
-  const top = area.top + 8;
+  const { width, height } = legendSize(series);
+  const { left, top } = corner;
   const rows = series.map((s, i) => {
-    const y = top + 14 + i * rowHeight;
+    const y = top + 14 + i * LEGEND_ROW;
     return (
       element("line", {
         x1: left + 8,
@@ -185,8 +241,8 @@ function drawLegend(series: readonly LineSeries[], area: PlotArea): string {
   const frame = element("rect", {
     x: left,
     y: top,
-    width: boxWidth,
-    height: series.length * rowHeight + 6,
+    width,
+    height,
     fill: "white",
     "fill-opacity": "0.85",
     stroke: "#999999",
