@@ -62,9 +62,31 @@ function expectClose(got: number, want: number, tolerance: number, scale = 0): v
   expect(Math.abs(got - want)).toBeLessThanOrEqual(tolerance * (Math.abs(want) + scale));
 }
 
+/** Seeds `points` and then overwrites the first entries of the value stream with `values`. */
+function withValues(points: Float64Array, values: number[], spec: JetSpec): BatchJet {
+  const jet = seedBatchJet(points, spec);
+  jet.value().set(values);
+  return jet;
+}
+
 describe("BatchJet non-finite inputs", () => {
+  it("seedBatchJet rejects empty or non-finite points", () => {
+    expect(() => seedBatchJet(new Float64Array(0), FULL_SPEC_2D)).toThrow(
+      /^seedBatchJet: points is empty; pass at least one point of 2 coordinates/,
+    );
+    expect(() => seedBatchJet(Float64Array.of(0.5, 0, 1, Number.NaN), FULL_SPEC_2D)).toThrow(
+      /^seedBatchJet: point 1 has coordinate 1 = NaN, expected a finite number/,
+    );
+    expect(() => seedBatchJet(Float64Array.of(Number.NEGATIVE_INFINITY, 0), FULL_SPEC_2D)).toThrow(
+      /point 0 has coordinate 0 = -Infinity/,
+    );
+    expect(() => seedBatchJet(new Float64Array(3), FULL_SPEC_2D)).toThrow(RangeError);
+  });
+
+  // The seed rejects non-finite points, so these tests write NaN or ±Infinity into the value
+  // stream of a finite seed, as a layer whose weights overflowed would.
   it("sine of NaN is NaN in every stream", () => {
-    const jet = seedBatchJet(Float64Array.of(Number.NaN, 0.5), FULL_SPEC_2D);
+    const jet = withValues(Float64Array.of(0, 0.5), [Number.NaN], FULL_SPEC_2D);
     const y = batchSine(jet, 2);
     expect(Number.isNaN(y.value()[0])).toBe(true);
     expect(Number.isNaN(y.first(0)[0])).toBe(true);
@@ -74,8 +96,9 @@ describe("BatchJet non-finite inputs", () => {
   });
 
   it("tanh of ±Infinity saturates with zero partials", () => {
-    const jet = seedBatchJet(
-      Float64Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    const jet = withValues(
+      Float64Array.of(0, 0),
+      [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
       FULL_SPEC_2D,
     );
     const y = batchUnary(jet, "tanh");
@@ -85,7 +108,7 @@ describe("BatchJet non-finite inputs", () => {
   });
 
   it("relu keeps NaN and has zero slope at 0", () => {
-    const jet = seedBatchJet(Float64Array.of(Number.NaN, 0), FULL_SPEC_2D);
+    const jet = withValues(Float64Array.of(0, 0), [Number.NaN], FULL_SPEC_2D);
     const y = batchUnary(jet, "relu");
     expect(Number.isNaN(y.value()[0])).toBe(true);
     expect(y.value()[1]).toBe(0);
@@ -107,7 +130,9 @@ describe("BatchJet non-finite inputs", () => {
     expect(sqrt.value()[0]).toBe(0);
     expect(sqrt.first(0)[0]).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isFinite(sqrt.second(0, 0)[0])).toBe(false);
+    expect(Number.isNaN(sqrt.value()[1])).toBe(true);
     expect(Number.isNaN(sqrt.first(0)[1])).toBe(true);
+    expect(Number.isNaN(sqrt.second(0, 0)[1])).toBe(true);
   });
 });
 

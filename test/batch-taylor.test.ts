@@ -148,6 +148,11 @@ describe("BatchTaylor non-finite and singular inputs", () => {
     for (let k = 0; k <= 3; k++) expect(Number.isNaN(y.coefficient(k)[0])).toBe(true);
   });
 
+  it("sqrt below 0 is NaN in every coefficient", () => {
+    const y = batchTaylorUnary(seedBatchTaylor(Float64Array.of(-2), 1, 0, 3), "sqrt");
+    for (let k = 0; k <= 3; k++) expect(Number.isNaN(y.coefficient(k)[0])).toBe(true);
+  });
+
   it("sqrt at 0 has non-finite coefficients", () => {
     const y = batchTaylorUnary(seedBatchTaylor(Float64Array.of(0), 1, 0, 2), "sqrt");
     expect(y.coefficient(0)[0]).toBe(0);

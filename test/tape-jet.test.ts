@@ -103,6 +103,41 @@ describe("jets of non-finite values", () => {
     expect(jet.partial(0).data[0]).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it("jetLog and jetSqrt below 0 are NaN in every part", () => {
+    // Regression: jetLog at z = −3 gave the partial 1/z = −1/3 beside the value NaN.
+    const spec: JetSpec = { dim: 1, first: [0], second: [[0, 0]], laplacian: true };
+    for (const [name, rule] of [
+      ["jetLog", jetLog],
+      ["jetSqrt", jetSqrt],
+    ] as const) {
+      const jet = rule(seedJet(new Tape(), Float64Array.of(-3, 4), spec));
+      expect(jet.value.data[0], name).toBeNaN();
+      expect(jet.partial(0).data[0], name).toBeNaN();
+      expect(jet.secondPartial(0, 0).data[0], name).toBeNaN();
+      expect(jet.laplacian?.data[0], name).toBeNaN();
+      expect(Number.isFinite(jet.partial(0).data[1]), name).toBe(true);
+    }
+  });
+
+  it("NaN value gives NaN partials in every rule", () => {
+    // The seed rejects NaN, so the NaN enters as a bias, as after an overflowing layer.
+    const spec: JetSpec = { dim: 1, first: [0], second: [[0, 0]], laplacian: true };
+    const tape = new Tape();
+    const seed = seedJet(tape, Float64Array.of(1), spec);
+    const shifted = jetAdd(seed, tape.constant(Float64Array.of(Number.NaN), [1, 1]));
+    for (const [name, rule] of [
+      ["jetRelu", jetRelu],
+      ["jetTanh", jetTanh],
+      ["jetExp", jetExp],
+      ["jetSquare", jetSquare],
+    ] as const) {
+      const jet = rule(shifted);
+      expect(jet.partial(0).data[0], name).toBeNaN();
+      expect(jet.secondPartial(0, 0).data[0], name).toBeNaN();
+      expect(jet.laplacian?.data[0], name).toBeNaN();
+    }
+  });
+
   it("jetRelu at 0 has zero derivatives", () => {
     const tape = new Tape();
     const spec: JetSpec = { dim: 1, first: [0], second: [[0, 0]], laplacian: true };
@@ -144,6 +179,18 @@ describe("jet spec", () => {
       /not a multiple of spec.dim = 2/,
     );
     expect(() => seedJet(tape, new Float64Array(4), spec, [1])).toThrow(/scale has length 1/);
+  });
+
+  it("seedJet rejects empty or non-finite points", () => {
+    const tape = new Tape();
+    const spec: JetSpec = { dim: 2, first: [0], second: [], laplacian: false };
+    expect(() => seedJet(tape, new Float64Array(0), spec)).toThrow(
+      /^seedJet: points is empty; pass at least one point of 2 coordinates/,
+    );
+    expect(() => seedJet(tape, Float64Array.of(0, 1, Number.POSITIVE_INFINITY, 2), spec)).toThrow(
+      /^seedJet: point 1 has coordinate 0 = Infinity, expected a finite number/,
+    );
+    expect(() => seedJet(tape, Float64Array.of(Number.NaN, 1), spec)).toThrow(RangeError);
   });
 
   it("constant operand must not widen jet", () => {

@@ -1,5 +1,7 @@
 // Batched second-order jets on Float64Array: N points, width m, all streams in one [K·N, m] buffer.
 
+import { sigmoidAndSlope, tanhAndSlope } from "./batch-activation.js";
+import { checkJetPoints } from "./batch-points.js";
 import { JetLayout, type JetSpec } from "./batch-spec.js";
 import { gemmKernels } from "./matmul-simd.js";
 
@@ -93,6 +95,7 @@ export class BatchJet {
  * Seeds the jet of the input layer at `points` (N·dim numbers, row-major): the value is
  * x̂ = scale ⊙ x + shift, ∂x̂/∂x_i = scale_i e_i, and every second partial is zero.
  * `scale` and `shift` map the problem's domain onto the network's input box (default 1 and 0).
+ * Throws a RangeError when `points` is empty, not N·dim long, or has a NaN or ±Infinity.
  */
 export function seedBatchJet(
   points: Float64Array,
@@ -102,15 +105,10 @@ export function seedBatchJet(
 ): BatchJet {
   const layout = new JetLayout(spec);
   const dim = layout.spec.dim;
-  if (points.length === 0 || points.length % dim !== 0) {
-    throw new RangeError(
-      `seedBatchJet: points must hold N·dim numbers with dim = ${dim}, received ${points.length}; pass the points row-major`,
-    );
-  }
+  const n = checkJetPoints("seedBatchJet", points, dim);
   checkVector("seedBatchJet", "scale", scale, dim);
   checkVector("seedBatchJet", "shift", shift, dim);
 
-  const n = points.length / dim;
   const jet = new BatchJet(layout, n, dim);
   const data = jet.data;
   for (let e = 0; e < n * dim; e++) {
@@ -211,14 +209,12 @@ const derivativeRules: Record<
       d2[e] = -omega2 * s;
     }
   },
-  // tanh' = 1 − tanh², tanh'' = −2 tanh (1 − tanh²)
+  // tanh' = sech², tanh'' = −2 tanh sech², with sech² from exp(−2|z|) rather than 1 − tanh²,
+  // which cancels once tanh² rounds near 1 (see batch-activation.ts).
   tanh(z, d0, d1, d2) {
     for (let e = 0; e < z.length; e++) {
-      const t = Math.tanh(z[e]);
-      const slope = 1 - t * t;
-      d0[e] = t;
-      d1[e] = slope;
-      d2[e] = -2 * t * slope;
+      tanhAndSlope(z[e], e, d0, d1);
+      d2[e] = -2 * d0[e] * d1[e];
     }
   },
   // relu'(z) = 1 for z > 0 and 0 for z <= 0 (so relu'(0) = 0), relu'' = 0. NaN stays NaN.
@@ -286,14 +282,12 @@ const derivativeRules: Record<
       d2[e] = -c;
     }
   },
-  // σ' = σ (1 − σ), σ'' = σ' (1 − 2σ); σ(z) = 1 / (1 + e^−z)
+  // σ' = σ (1 − σ), σ'' = σ' (1 − 2σ) with 1 − 2σ = −tanh(z/2), so neither cancels (see
+  // batch-activation.ts).
   sigmoid(z, d0, d1, d2) {
     for (let e = 0; e < z.length; e++) {
-      const s = 1 / (1 + Math.exp(-z[e]));
-      const slope = s * (1 - s);
-      d0[e] = s;
-      d1[e] = slope;
-      d2[e] = slope * (1 - 2 * s);
+      const oneMinusTwice = sigmoidAndSlope(z[e], e, d0, d1);
+      d2[e] = d1[e] * oneMinusTwice;
     }
   },
   // (z²)' = 2z, (z²)'' = 2

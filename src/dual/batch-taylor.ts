@@ -1,5 +1,6 @@
 // Batched univariate Taylor jets of any order on Float64Array, for equations such as u'''' = f.
 
+import { sigmoidAndSlope, tanhAndSlope } from "./batch-activation.js";
 import { gemmKernels } from "./matmul-simd.js";
 
 /**
@@ -208,11 +209,10 @@ const taylorRules: Record<BatchTaylorOp, TaylorRule> = {
   cos(z, y, aux, e, stride, order) {
     sinCosSeries(z, aux, y, e, stride, order, 1);
   },
-  // t = tanh z, q = 1 − t²: t' = q z', q_k = −Σ_{j=0..k} t_j t_{k−j} for k >= 1.
+  // t = tanh z, q = 1 − t²: t' = q z', q_k = −Σ_{j=0..k} t_j t_{k−j} for k >= 1. q_0 = sech² z_0
+  // comes from exp(−2|z_0|), because 1 − t_0² cancels once t_0² rounds near 1.
   tanh(z, y, aux, e, stride, order) {
-    const t0 = Math.tanh(z[e]);
-    y[e] = t0;
-    aux[e] = 1 - t0 * t0;
+    tanhAndSlope(z[e], e, y, aux);
     for (let k = 1; k <= order; k++) {
       let sum = 0;
       for (let j = 1; j <= k; j++) sum += j * z[e + j * stride] * aux[e + (k - j) * stride];
@@ -223,11 +223,11 @@ const taylorRules: Record<BatchTaylorOp, TaylorRule> = {
       aux[e + k * stride] = -square;
     }
   },
-  // σ' = p z' with p = σ − σ², so p_k = σ_k − Σ_{j=0..k} σ_j σ_{k−j} for k >= 1.
+  // σ' = p z' with p = σ − σ², so p_k = σ_k − Σ_{j=0..k} σ_j σ_{k−j} for k >= 1. The two terms
+  // with σ_0 combine into σ_k (1 − 2σ_0), and 1 − 2σ_0 = −tanh(z_0/2) comes without the
+  // cancellation of 1 − 2σ_0 near z_0 = 0; p_0 = σ_0(1 − σ_0) likewise (batch-activation.ts).
   sigmoid(z, y, aux, e, stride, order) {
-    const s0 = 1 / (1 + Math.exp(-z[e]));
-    y[e] = s0;
-    aux[e] = s0 * (1 - s0);
+    const oneMinusTwice = sigmoidAndSlope(z[e], e, y, aux);
     for (let k = 1; k <= order; k++) {
       let sum = 0;
       for (let j = 1; j <= k; j++) sum += j * z[e + j * stride] * aux[e + (k - j) * stride];
@@ -235,8 +235,8 @@ const taylorRules: Record<BatchTaylorOp, TaylorRule> = {
       y[e + k * stride] = sk;
 
       let square = 0;
-      for (let j = 0; j <= k; j++) square += y[e + j * stride] * y[e + (k - j) * stride];
-      aux[e + k * stride] = sk - square;
+      for (let j = 1; j < k; j++) square += y[e + j * stride] * y[e + (k - j) * stride];
+      aux[e + k * stride] = sk * oneMinusTwice - square;
     }
   },
   // relu is linear on each side of 0: y = z where z_0 > 0, and y = 0 where z_0 <= 0

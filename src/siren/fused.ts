@@ -10,6 +10,7 @@
 //           + (f'' z_L + f''' Σ_i z_i²) G_L,
 // then dW += dZᵀ·S, db += the value rows of dZ summed over points, dS += dZ·W.
 
+import { tanhAndSlope } from "../dual/batch-activation.js";
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
 import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
@@ -151,12 +152,12 @@ function fillDerivatives(ws: FusedLayerWorkspace): void {
       d3[e] = -omega2 * omega * c;
     }
   } else if (ws.activation === "tanh") {
-    // t' = 1 − t², t'' = −2t(1 − t²), t''' = −2(1 − t²)(1 − 3t²).
+    // t' = sech², t'' = −2t sech², t''' = −2 sech² (1 − 3t²). sech² comes from exp(−2|z|), not
+    // from 1 − t², which cancels once t² rounds near 1 (see src/dual/batch-activation.ts).
     for (let e = 0; e < size; e++) {
-      const t = Math.tanh(z[e]);
-      const slope = 1 - t * t;
-      y[e] = t;
-      d1[e] = slope;
+      tanhAndSlope(z[e], e, y, d1);
+      const t = y[e];
+      const slope = d1[e];
       d2[e] = -2 * t * slope;
       d3[e] = -2 * slope * (1 - 3 * t * t);
     }

@@ -1,5 +1,6 @@
 // The fused jet path: every layer is one tape op on stacked streams in cached workspaces.
 
+import { checkJetPoints } from "../dual/batch-points.js";
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
 import { secondKey, TapeJet } from "../tape/jet.js";
 import { slice } from "../tape/ops.js";
@@ -29,15 +30,11 @@ interface WorkspaceSet {
  * the stacked layout ([K·N, width], stream s in rows s·N .. s·N + N − 1). The input streams are
  * x̂ = scale·x + shift in the value rows, scale_i in column i of the rows of ∂/∂x_i, and zero
  * second partials. The coefficients of the returned jet are row slices of the last layer's output.
+ * Throws a RangeError when `points` is empty, not N·inputs long, or has a NaN or ±Infinity.
  */
 export function fusedJet(model: Mlp, tape: Tape, points: Float64Array, spec: JetSpec): TapeJet {
   const dim = model.inputs;
-  if (points.length % dim !== 0 || points.length === 0) {
-    throw new RangeError(
-      `Mlp.jet: points must hold N >= 1 points of ${dim} coordinates (row-major), received length ${points.length}`,
-    );
-  }
-  const count = points.length / dim;
+  const count = checkJetPoints("Mlp.jet", points, dim);
   const layout = new JetLayout(spec);
   const set = acquireWorkspaces(model, tape, layout, count);
 

@@ -1,5 +1,6 @@
 // The generic jet path: a network's input partials built from the tape's jet ops.
 
+import { checkJetPoints } from "../dual/batch-points.js";
 import type { JetSpec } from "../dual/batch-spec.js";
 import { jetAffine, jetRelu, jetSine, jetTanh, seedJet, type TapeJet } from "../tape/jet.js";
 import type { Tape } from "../tape/tape.js";
@@ -10,8 +11,10 @@ import { registerParams } from "./params-on-tape.js";
  * Returns the jet of `model` at N points (row-major, N·inputs values) on `tape`. The seed
  * is x̂ = scale·x + shift with tangent scale_i along direction i, so every partial is with
  * respect to the raw input x. Each layer is jetAffine followed by its activation's jet rule.
+ * Throws a RangeError when `points` is empty, not N·inputs long, or has a NaN or ±Infinity.
  */
 export function genericJet(model: Mlp, tape: Tape, points: Float64Array, spec: JetSpec): TapeJet {
+  checkJetPoints("Mlp.jet", points, model.inputs);
   const { scale, shift } = model.inputMap;
   let jet = seedJet(tape, points, spec, Array.from(scale), Array.from(shift));
   const tensors = registerParams(model, tape);

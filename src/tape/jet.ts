@@ -1,5 +1,7 @@
 // Generic jets on the tape: input partials of a network whose every coefficient is a tape tensor.
 
+import { tanhAndSlope } from "../dual/batch-activation.js";
+import { checkJetPoints } from "../dual/batch-points.js";
 import type { JetSpec } from "../dual/batch-spec.js";
 import { normalizeSpec } from "../dual/batch-spec.js";
 import { sameShape } from "./broadcast.js";
@@ -21,6 +23,7 @@ import {
   square,
   sub,
   tanh,
+  where,
 } from "./ops.js";
 import type { Tape } from "./tape.js";
 import type { Tensor } from "./tensor.js";
@@ -132,6 +135,7 @@ export function secondKey(i: number, j: number): string {
  * Laplacian 0. Since the seed is d(xhat)/dx, every partial the network computes is with
  * respect to the original x, so u_xx picks up scale² by the chain rule. `points` is
  * N×dim row-major and is copied into constants; the spec is closed with normalizeSpec.
+ * Throws a RangeError when `points` is empty, not N·dim long, or has a NaN or ±Infinity.
  */
 export function seedJet(
   tape: Tape,
@@ -142,15 +146,9 @@ export function seedJet(
 ): TapeJet {
   const closed = normalizeSpec(spec);
   const dim = closed.dim;
-  if (points.length % dim !== 0) {
-    throw new RangeError(
-      `seedJet: points has length ${points.length}, not a multiple of spec.dim = ${dim}; ` +
-        "pass N points of dim coordinates, row-major",
-    );
-  }
+  const count = checkJetPoints("seedJet", points, dim);
   const scaleOf = checkAffine("scale", inputScale, dim, 1);
   const shiftOf = checkAffine("shift", shift, dim, 0);
-  const count = points.length / dim;
 
   const mapped = new Float64Array(points.length);
   for (let p = 0; p < count; p++) {
@@ -210,6 +208,7 @@ export function jetColumn(jet: TapeJet, column: number): TapeJet {
  * Applies y = f(z) elementwise given f(z), f'(z) and f''(z) as tensors of z's shape
  * (f'' may be a number, or null when it is zero):
  *   y_i = f'(z) z_i,  y_ij = f'(z) z_ij + f''(z) z_i z_j,  Δy = f'(z) Δz + f''(z) Σ_i z_i².
+ * Where f(z) is NaN, every partial is NaN too.
  */
 export function jetUnary(
   jet: TapeJet,
@@ -218,6 +217,13 @@ export function jetUnary(
   f2: Tensor | number | null,
 ): TapeJet {
   const tape = f0.tape;
+  const nanMask = nanMaskOf(f0);
+  if (nanMask !== null) {
+    // A NaN value (outside the domain, as log(−3), or a NaN input) makes every part NaN, as
+    // the scalar rules do, instead of finite partials such as 1/z = −1/3 beside log(−3).
+    f1 = where(nanMask, Number.NaN, f1);
+    f2 = where(nanMask, Number.NaN, f2 ?? 0);
+  }
   const first = new Map<number, Tensor>();
   for (const [i, zi] of jet.first) first.set(i, mul(f1, zi));
 
@@ -243,6 +249,18 @@ export function jetUnary(
   return new TapeJet(jet.spec, f0, first, second, laplacian);
 }
 
+/** Returns a constant mask that is 1 where `value` is NaN, or null when no element is NaN. */
+function nanMaskOf(value: Tensor): Tensor | null {
+  const data = value.data;
+  let mask: Float64Array | null = null;
+  for (let e = 0; e < data.length; e++) {
+    if (!Number.isNaN(data[e])) continue;
+    mask ??= new Float64Array(data.length);
+    mask[e] = 1;
+  }
+  return mask === null ? null : value.tape.constant(mask, value.shape);
+}
+
 /** y = sin(ω z):  y_i = ω cos(ωz) z_i,  y_ij = ω cos(ωz) z_ij − ω² sin(ωz) z_i z_j. */
 export function jetSine(jet: TapeJet, omega: number): TapeJet {
   const phase = omega === 1 ? jet.value : scale(jet.value, omega);
@@ -263,11 +281,32 @@ export function jetCos(jet: TapeJet): TapeJet {
   return jetUnary(jet, c, neg(sin(jet.value)), neg(c));
 }
 
-/** y = tanh(z): f' = 1 − y², f'' = −2 y f'. */
+/**
+ * y = tanh(z): f' = sech² z, f'' = −2 y f'. sech² is its own op (from exp(−2|z|)), because
+ * 1 − y² cancels once y² rounds near 1 and loses all relative precision by |z| ≈ 19.
+ */
 export function jetTanh(jet: TapeJet): TapeJet {
   const y = tanh(jet.value);
-  const f1 = sub(1, square(y));
+  const f1 = sechSquared(jet.value);
   return jetUnary(jet, y, f1, scale(mul(y, f1), -2));
+}
+
+/** Records sech²(z) elementwise on the tape: d sech²(z) = −2 tanh(z) sech²(z) dz. */
+function sechSquared(z: Tensor): Tensor {
+  const size = z.data.length;
+  const t = new Float64Array(size);
+  const slope = new Float64Array(size);
+  for (let e = 0; e < size; e++) tanhAndSlope(z.data[e] as number, e, t, slope);
+
+  // The value is already in `slope`, which becomes the output buffer, so forward has no work.
+  const forward = (): void => {};
+  const vjp = (ct: Float64Array, [ctZ]: (Float64Array | null)[]): void => {
+    if (ctZ === null || ctZ === undefined) return;
+    for (let e = 0; e < size; e++) {
+      if (ct[e] !== 0) ctZ[e] -= 2 * t[e] * slope[e] * ct[e];
+    }
+  };
+  return z.tape.custom("sechSquared", [z], z.shape, forward, vjp, { out: slope });
 }
 
 /**
@@ -288,13 +327,13 @@ export function jetExp(jet: TapeJet): TapeJet {
   return jetUnary(jet, y, y, y);
 }
 
-/** y = log(z) on z > 0: f' = 1/z, f'' = −1/z². */
+/** y = log(z) on z > 0: f' = 1/z, f'' = −1/z². For z < 0 every part is NaN. */
 export function jetLog(jet: TapeJet): TapeJet {
   const f1 = div(1, jet.value);
   return jetUnary(jet, log(jet.value), f1, neg(square(f1)));
 }
 
-/** y = sqrt(z) on z > 0: f' = 1/(2y), f'' = −f'/(2z). */
+/** y = sqrt(z) on z > 0: f' = 1/(2y), f'' = −f'/(2z). For z < 0 every part is NaN. */
 export function jetSqrt(jet: TapeJet): TapeJet {
   const y = sqrt(jet.value);
   const f1 = div(0.5, y);

@@ -1,5 +1,6 @@
 // The op table: each tape op's forward rule and vector-Jacobian product, side by side.
 
+import { tanhAndSlope } from "../dual/batch-activation.js";
 import { BinaryCode, type BroadcastPlan, broadcastForward, broadcastVjp } from "./broadcast.js";
 import {
   type MatmulSizes,
@@ -83,6 +84,10 @@ export interface Rule<K extends OpName> {
     attrs: OpAttrs[K],
   ): void;
 }
+
+// One-element outputs of tanhAndSlope in the tanh vjp, of which only sech² is read.
+const tanhScratch = new Float64Array(1);
+const sechSquaredScratch = new Float64Array(1);
 
 /** Every op's rules. The mapped type makes a missing rule a compile error. */
 export const rules: { [K in OpName]: Rule<K> } = {
@@ -181,14 +186,18 @@ export const rules: { [K in OpName]: Rule<K> } = {
     },
   },
 
-  // d tanh(a) = (1 - tanh²(a)) da
+  // d tanh(a) = sech²(a) da, with sech² from exp(−2|a|) because 1 − tanh² cancels for large |a|
   tanh: {
     forward: ([a], out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.tanh(a[i]);
     },
-    vjp: (ct, _inputs, out, [ctA]) => {
+    vjp: (ct, [a], _out, [ctA]) => {
       if (ctA === null) return;
-      for (let i = 0; i < ct.length; i++) if (ct[i] !== 0) ctA[i] += (1 - out[i] * out[i]) * ct[i];
+      for (let i = 0; i < ct.length; i++) {
+        if (ct[i] === 0) continue;
+        tanhAndSlope(a[i], 0, tanhScratch, sechSquaredScratch);
+        ctA[i] += sechSquaredScratch[0] * ct[i];
+      }
     },
   },
 
