@@ -60,6 +60,58 @@ describe("Adam with non-finite gradients", () => {
   });
 });
 
+// Gradients scaled by 2^k give the same steps when ε is negligible, because Adam divides m̂ by
+// sqrt(v̂). The scaled run squares through the overflow-free branch, which rounds √β2, √(1 − β2),
+// a ratio, a square and a square root more than the direct branch: under 16 ulps of η per step.
+const SCALED_STEP_TOLERANCE = 16 * Number.EPSILON;
+
+describe("Adam with gradients beyond 1e154", () => {
+  it("moves theta when g² overflows", () => {
+    const adam = new Adam(2, { learningRate: 0.1 });
+    const theta = new Float64Array([1, 1]);
+    adam.step(theta, new Float64Array([1e200, -Number.MAX_VALUE]));
+    // First step: Δθ = −η g / |g| = ∓η.
+    expect(Math.abs(theta[0] - 0.9)).toBeLessThanOrEqual(FIRST_STEP_TOLERANCE);
+    expect(Math.abs(theta[1] - 1.1)).toBeLessThanOrEqual(FIRST_STEP_TOLERANCE);
+  });
+
+  it("keeps moving after a huge gradient", () => {
+    const adam = new Adam(1, { learningRate: 0.1 });
+    const theta = new Float64Array([1]);
+    adam.step(theta, new Float64Array([1e300]));
+    const afterHuge = theta[0];
+    adam.step(theta, new Float64Array([1]));
+    expect(theta[0]).toBeLessThan(afterHuge);
+  });
+
+  it("huge gradients match scaled small ones", () => {
+    const gradient = fc
+      .double({ min: 0.5, max: 10, noNaN: true })
+      .chain((magnitude) => fc.boolean().map((negative) => (negative ? -magnitude : magnitude)));
+    fc.assert(
+      fc.property(
+        fc.array(gradient, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 520, max: 1000 }),
+        (gradients, exponent) => {
+          const factor = 2 ** exponent;
+          const options = { learningRate: 0.01, epsilon: 1e-300 };
+          const small = new Adam(1, options);
+          const huge = new Adam(1, options);
+          const thetaSmall = new Float64Array([0]);
+          const thetaHuge = new Float64Array([0]);
+          for (const g of gradients) {
+            small.step(thetaSmall, new Float64Array([g]));
+            huge.step(thetaHuge, new Float64Array([g * factor]));
+          }
+          const tolerance = SCALED_STEP_TOLERANCE * 0.01 * gradients.length;
+          expect(Math.abs(thetaHuge[0] - thetaSmall[0])).toBeLessThanOrEqual(tolerance);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe("Adam input checks", () => {
   it("rejects a length mismatch", () => {
     const adam = new Adam(2);

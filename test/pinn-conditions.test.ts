@@ -207,7 +207,7 @@ describe("definePde", () => {
 
   it("rejects a face off the bounds", () => {
     expect(() =>
-      definePde({ ...base, conditions: [{ kind: "dirichlet", on: { x: 0.5 } }] }),
+      definePde({ ...base, conditions: [{ kind: "dirichlet", on: { x: 0.5 }, value: 0 }] }),
     ).toThrow(/must sit on a bound/);
   });
 

@@ -73,7 +73,8 @@ describe("non-finite loss", () => {
     const problem = definePde({
       ...base,
       name: "bad-condition",
-      conditions: [{ kind: "initial", value: Number.NaN }],
+      // A constant NaN is rejected by definePde, so the NaN comes from a function value.
+      conditions: [{ kind: "initial", value: () => Number.NaN }],
     });
     expect(() => train(problem, TINY)).toThrow(/initial x=0 term became NaN at step 0/);
   });

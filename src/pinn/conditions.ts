@@ -119,7 +119,10 @@ function conditionFaces(problem: Problem, condition: Condition): FaceRef[] {
       break;
     case "initial":
     case "initial-slope":
-      faces.push({ index: problem.coordinates.indexOf(problem.time as string), side: "lower" });
+      faces.push({
+        index: problem.coordinates.indexOf(problem.initialCoordinate as string),
+        side: "lower",
+      });
       break;
     case "periodic":
       faces.push({ index: problem.coordinates.indexOf(condition.coordinate), side: "lower" });
@@ -170,7 +173,7 @@ function makeBlock(
   start: number,
 ): ConditionBlock {
   const rows = points.length;
-  const targets = "value" in condition ? targetValues(condition.value, points) : null;
+  const targets = condition.kind === "periodic" ? null : targetValues(condition.value, points);
   // Outward normal derivative: -∂u/∂x_i on the lower face, +∂u/∂x_i on the upper face.
   const sign = side === "lower" ? -1 : 1;
 
@@ -214,12 +217,10 @@ function makeBlock(
   }
 }
 
-function targetValues(value: PointValue | undefined, points: number[][]): Float64Array {
+function targetValues(value: PointValue, points: number[][]): Float64Array {
   const targets = new Float64Array(points.length);
   points.forEach((point, n) => {
-    if (value === undefined) {
-      targets[n] = 0;
-    } else if (typeof value === "number") {
+    if (typeof value === "number") {
       targets[n] = value;
     } else {
       targets[n] = value(point);
@@ -241,13 +242,9 @@ function conditionName(problem: Problem, condition: Condition): string {
         })
         .join(",")}`;
     case "initial":
-      return problem.time === undefined
-        ? "initial"
-        : `initial ${problem.time}=${formatBound(lowerOfTime(problem))}`;
+      return `initial ${problem.initialCoordinate}=${formatBound(lowerOfInitial(problem))}`;
     case "initial-slope":
-      return problem.time === undefined
-        ? "initial-slope"
-        : `initial-slope ${problem.time}=${formatBound(lowerOfTime(problem))}`;
+      return `initial-slope ${problem.initialCoordinate}=${formatBound(lowerOfInitial(problem))}`;
     case "periodic":
       return `periodic ${condition.coordinate}`;
   }
@@ -257,8 +254,8 @@ function faceList(on: Face | readonly Face[]): readonly Face[] {
   return Array.isArray(on) ? (on as readonly Face[]) : [on as Face];
 }
 
-function lowerOfTime(problem: Problem): number {
-  return problem.domain[problem.coordinates.indexOf(problem.time as string)][0];
+function lowerOfInitial(problem: Problem): number {
+  return problem.domain[problem.coordinates.indexOf(problem.initialCoordinate as string)][0];
 }
 
 function formatBound(value: number): string {

@@ -64,6 +64,7 @@ export function evaluateMetrics(
  * when it has one.
  */
 export function predict(problem: Problem, model: Mlp, points: Float64Array): Float64Array {
+  checkPredictInputs(problem, model, points);
   if (problem.hardConstraint === undefined) return model.evaluateBatch(points);
 
   const tape = new Tape();
@@ -75,6 +76,35 @@ export function predict(problem: Problem, model: Mlp, points: Float64Array): Flo
     );
   } finally {
     tape.release();
+  }
+}
+
+/** Throws unless the model takes the problem's coordinates and `points` holds finite rows of them. */
+function checkPredictInputs(problem: Problem, model: Mlp, points: Float64Array): void {
+  const where = `predict(${problem.name})`;
+  if (model.inputs !== problem.dim) {
+    throw new RangeError(
+      `${where}: the model has ${model.inputs} inputs but the problem has ${problem.dim} coordinates (${problem.coordinates.join(", ")}); use a model trained on this problem`,
+    );
+  }
+  if (!(points instanceof Float64Array)) {
+    throw new TypeError(
+      `${where}: points must be a Float64Array of row-major points, received ${typeof points}; convert with Float64Array.from`,
+    );
+  }
+  if (points.length % problem.dim !== 0) {
+    throw new RangeError(
+      `${where}: points has length ${points.length}, which is not a multiple of the ${problem.dim} coordinates (${problem.coordinates.join(", ")}); pass row-major points, ${problem.dim} numbers per point`,
+    );
+  }
+  for (let k = 0; k < points.length; k++) {
+    if (!Number.isFinite(points[k])) {
+      const row = Math.floor(k / problem.dim);
+      const coordinate = problem.coordinates[k % problem.dim];
+      throw new RangeError(
+        `${where}: points[${k}] (point ${row}, coordinate "${coordinate}") is ${points[k]}, expected a finite number; remove or fix that point`,
+      );
+    }
   }
 }
 

@@ -26,19 +26,17 @@ export function partialName(coordinates: readonly string[], indices: readonly nu
   return `u_${names.join(singleLetters ? "" : "_")}`;
 }
 
-const columnCache = new WeakMap<Float64Array, Float64Array[]>();
-
-/** Splits row-major points (N × dim) into one column per coordinate, cached per buffer. */
+/**
+ * Splits row-major points (N × dim) into one column per coordinate. Nothing is cached,
+ * because a caller may refill the same buffer with new points between calls, and the copy
+ * costs N·dim reads, far below the network jet on the same points.
+ */
 export function pointColumns(points: Float64Array, dim: number): Float64Array[] {
-  const cached = columnCache.get(points);
-  if (cached !== undefined && cached.length === dim) return cached;
-
   const count = points.length / dim;
   const columns = Array.from({ length: dim }, () => new Float64Array(count));
   for (let n = 0; n < count; n++) {
     for (let i = 0; i < dim; i++) columns[i][n] = points[n * dim + i];
   }
-  columnCache.set(points, columns);
   return columns;
 }
 
@@ -65,8 +63,13 @@ export function buildFields(
   if (spec.laplacian && jet.laplacian !== null) entries.set("laplacian", jet.laplacian);
 
   const count = jet.value.shape[0];
+  // The columns are split lazily, when the residual first reads a coordinate.
+  let columns: Float64Array[] | null = null;
   coordinates.forEach((name, i) => {
-    entries.set(name, () => tape.constant(pointColumns(points, coordinates.length)[i], [count, 1]));
+    entries.set(name, () => {
+      columns ??= pointColumns(points, coordinates.length);
+      return tape.constant(columns[i], [count, 1]);
+    });
   });
 
   return fieldsProxy(entries);

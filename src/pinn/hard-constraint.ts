@@ -15,7 +15,17 @@ interface KnownJet {
   second: Map<string, Float64Array>;
 }
 
-const knownCache = new WeakMap<Float64Array, Map<string, { offset: KnownJet; factor: KnownJet }>>();
+/** Partials of offset and factor at the points whose copy is `points`. */
+interface KnownEntry {
+  points: Float64Array;
+  constraint: HardConstraint;
+  offset: KnownJet;
+  factor: KnownJet;
+}
+
+// Keyed by buffer, but an entry is used only when its copy of the points equals the buffer's
+// current content, so a caller who refills the buffer with new points gets fresh partials.
+const knownCache = new WeakMap<Float64Array, Map<string, KnownEntry>>();
 
 /**
  * Applies u = g + m·N to the network jet N by the product rule:
@@ -23,7 +33,7 @@ const knownCache = new WeakMap<Float64Array, Map<string, { offset: KnownJet; fac
  *   u_ij = g_ij + m_ij N + m_i N_j + m_j N_i + m N_ij,
  *   Δu   = Δg + Δm N + 2 Σ_i m_i N_i + m ΔN.
  * The partials of g and m come from hyper-dual evaluation, so they are exact. They depend on
- * the points only, so they are computed once per points buffer.
+ * the points only, so they are computed once per points buffer and content.
  */
 export function applyHardConstraint(
   tape: Tape,
@@ -104,15 +114,33 @@ function knownJets(
     knownCache.set(points, perSpec);
   }
   const cached = perSpec.get(key);
-  if (cached !== undefined) return cached;
+  if (
+    cached !== undefined &&
+    cached.constraint === constraint &&
+    sameContent(cached.points, points)
+  ) {
+    return cached;
+  }
 
   const offsetFunction = constraint.offset ?? (() => 0);
-  const result = {
+  const entry: KnownEntry = {
+    points: Float64Array.from(points),
+    constraint,
     offset: evaluateKnown(points, spec, offsetFunction),
     factor: evaluateKnown(points, spec, constraint.factor),
   };
-  perSpec.set(key, result);
-  return result;
+  perSpec.set(key, entry);
+  return entry;
+}
+
+/** True when both arrays hold the same bits: NaN equals NaN, −0 differs from +0. */
+function sameContent(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let n = 0; n < a.length; n++) {
+    if (a[n] !== b[n] && !(Number.isNaN(a[n]) && Number.isNaN(b[n]))) return false;
+    if (a[n] === 0 && !Object.is(a[n], b[n])) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,8 +1,7 @@
 // The PINN loss on a tape: mean squared residual plus weighted mean squared condition terms.
 
 import type { Mlp } from "../siren/index.js";
-import type { Tape, Tensor } from "../tape/index.js";
-import { add, concat, mean, scale, slice, square } from "../tape/index.js";
+import { add, concat, mean, scale, slice, square, type Tape, Tensor } from "../tape/index.js";
 import type { ConditionBatch } from "./conditions.js";
 import { buildFields, type JetFields } from "./fields.js";
 import { applyHardConstraint } from "./hard-constraint.js";
@@ -61,8 +60,13 @@ export function residualAt(
 ): Tensor {
   const jet = solutionJet(tape, model, problem, points, problem.spec, path);
   const fields = buildFields(tape, jet, problem.spec, problem.coordinates, points);
-  const residual = problem.residual(fields);
+  const residual: unknown = problem.residual(fields);
   const count = points.length / problem.dim;
+  if (!(residual instanceof Tensor)) {
+    throw new TypeError(
+      `${problem.name}: residual must return a tape Tensor of shape [${count}, 1], received ${residual === null ? "null" : typeof residual}; build it from the fields with tape ops, e.g. sub(u_xx, f), not from plain numbers`,
+    );
+  }
   if (residual.shape.length !== 2 || residual.shape[0] !== count || residual.shape[1] !== 1) {
     throw new RangeError(
       `${problem.name}: residual must return a tensor of shape [${count}, 1], received [${residual.shape.join(", ")}]; build it from the [N, 1] fields with tape ops`,

@@ -1,6 +1,7 @@
 // A PDE problem: domain box, residual, conditions and exact solution, validated by definePde.
 
 import type { Scalar } from "../dual/index.js";
+import { rejectUnknownKeys } from "../siren/options.js";
 import type { Tensor } from "../tape/index.js";
 import { type JetSpec, normalizeSpec } from "../tape/jet.js";
 import type { Fields } from "./fields.js";
@@ -28,26 +29,29 @@ export interface ConditionCommon {
 export interface DirichletCondition extends ConditionCommon {
   kind: "dirichlet";
   on: Face | readonly Face[] | "boundary";
-  value?: PointValue;
+  value: PointValue;
 }
 
 /** ∂u/∂n = value on the given faces, n being the outward normal. */
 export interface NeumannCondition extends ConditionCommon {
   kind: "neumann";
   on: Face | readonly Face[] | "boundary";
-  value?: PointValue;
+  value: PointValue;
 }
 
-/** u = value at the start of the time coordinate. */
+/**
+ * u = value at the lower bound of the time coordinate, or of the only coordinate of a 1-d
+ * problem without one.
+ */
 export interface InitialValueCondition extends ConditionCommon {
   kind: "initial";
-  value?: PointValue;
+  value: PointValue;
 }
 
-/** ∂u/∂t = value at the start of the time coordinate. */
+/** ∂u/∂t = value where `initial` applies (see InitialValueCondition). */
 export interface InitialSlopeCondition extends ConditionCommon {
   kind: "initial-slope";
-  value?: PointValue;
+  value: PointValue;
 }
 
 /** u (and by default ∂u/∂coordinate) equal on the lower and upper faces of one coordinate. */
@@ -104,7 +108,10 @@ export interface ProblemDefinition {
   conditions?: readonly Condition[];
   exact?: (point: readonly number[]) => number;
   hardConstraint?: HardConstraint;
-  /** Coordinate that initial conditions refer to: "t" when present, else the only coordinate. */
+  /**
+   * Time coordinate: "boundary" leaves its faces out and initial conditions sit at its lower
+   * bound. Defaults to "t" when a coordinate has that name, else the problem has no time.
+   */
   time?: string;
   defaults?: ProblemDefaults;
 }
@@ -118,7 +125,55 @@ export interface Problem extends ProblemDefinition {
   readonly order: number;
   readonly conditions: readonly Condition[];
   readonly time: string | undefined;
+  /**
+   * Coordinate whose lower bound `initial` and `initial-slope` refer to: the time coordinate,
+   * or the only coordinate of a 1-d problem without time; undefined otherwise.
+   */
+  readonly initialCoordinate: string | undefined;
 }
+
+/** Keys of a problem definition, in the order of ProblemDefinition. */
+const DEFINITION_KEYS = [
+  "name",
+  "description",
+  "coordinates",
+  "domain",
+  "partials",
+  "residual",
+  "conditions",
+  "exact",
+  "hardConstraint",
+  "time",
+  "defaults",
+  // Derived fields of a Problem, so that definePde({ ...problem, name }) re-validates a defined
+  // problem. definePde recomputes them and ignores the values passed.
+  "dim",
+  "spec",
+  "order",
+  "initialCoordinate",
+] as const;
+
+const DEFAULTS_KEYS = [
+  "omega0",
+  "hiddenOmega",
+  "hidden",
+  "points",
+  "steps",
+  "lbfgs",
+  "lr",
+  "lrDecay",
+];
+
+const COMMON_CONDITION_KEYS = ["kind", "name", "points", "weight"];
+
+/** Fields each condition kind accepts. */
+const CONDITION_KEYS: Readonly<Record<Condition["kind"], readonly string[]>> = {
+  dirichlet: [...COMMON_CONDITION_KEYS, "on", "value"],
+  neumann: [...COMMON_CONDITION_KEYS, "on", "value"],
+  initial: [...COMMON_CONDITION_KEYS, "value"],
+  "initial-slope": [...COMMON_CONDITION_KEYS, "value"],
+  periodic: [...COMMON_CONDITION_KEYS, "coordinate", "derivative"],
+};
 
 /** A problem definition that fails validation; the message names the field and the fix. */
 export class ProblemDefinitionError extends TypeError {
@@ -130,17 +185,81 @@ export class ProblemDefinitionError extends TypeError {
  * Throws ProblemDefinitionError naming the field, what was expected and what was received.
  */
 export function definePde(definition: ProblemDefinition): Problem {
+  if (typeof definition !== "object" || definition === null) {
+    throw new ProblemDefinitionError(
+      `definePde: definition must be an object, received ${String(definition)}`,
+    );
+  }
   const where = `definePde(${JSON.stringify(definition.name)})`;
+  checkKeys(where, "field", definition, DEFINITION_KEYS);
+  if (definition.defaults !== undefined) {
+    checkKeys(`${where}: defaults`, "field", definition.defaults, DEFAULTS_KEYS);
+  }
   validateDomain(definition, where);
+  validateFunctions(definition, where);
 
   const coordinates = definition.coordinates;
   const time = resolveTime(definition, where);
+  const initialCoordinate = time ?? (coordinates.length === 1 ? coordinates[0] : undefined);
   const spec = deriveSpec(coordinates, definition.partials, where);
   const conditions = definition.conditions ?? [];
-  for (const condition of conditions) validateCondition(condition, definition, time, where);
+  if (!Array.isArray(conditions)) {
+    throw new ProblemDefinitionError(
+      `${where}: conditions must be an array of conditions, received ${typeof conditions}`,
+    );
+  }
+  conditions.forEach((condition, index) => {
+    validateCondition(condition, index, definition, time, initialCoordinate, where);
+  });
 
   const order = spec.second.length > 0 || spec.laplacian ? 2 : 1;
-  return { ...definition, dim: coordinates.length, spec, order, conditions, time };
+  return {
+    ...definition,
+    dim: coordinates.length,
+    spec,
+    order,
+    conditions,
+    time,
+    initialCoordinate,
+  };
+}
+
+/** Rethrows rejectUnknownKeys' TypeError as a ProblemDefinitionError with the same message. */
+function checkKeys(where: string, what: string, value: object, valid: readonly string[]): void {
+  try {
+    rejectUnknownKeys(where, what, value, valid);
+  } catch (error) {
+    throw new ProblemDefinitionError((error as Error).message);
+  }
+}
+
+function validateFunctions(definition: ProblemDefinition, where: string): void {
+  if (typeof definition.residual !== "function") {
+    throw new ProblemDefinitionError(
+      `${where}: residual must be a function (fields) => Tensor, received ${typeof definition.residual}; build it from the fields with tape ops, e.g. ({ u_xx }) => u_xx`,
+    );
+  }
+  if (definition.exact !== undefined && typeof definition.exact !== "function") {
+    throw new ProblemDefinitionError(
+      `${where}: exact must be a function (point) => number, received ${typeof definition.exact}; leave it out when the exact solution is unknown`,
+    );
+  }
+  const constraint = definition.hardConstraint;
+  if (constraint === undefined) return;
+  if (typeof constraint !== "object" || constraint === null) {
+    throw new ProblemDefinitionError(
+      `${where}: hardConstraint must be an object { offset?, factor }, received ${String(constraint)}`,
+    );
+  }
+  checkKeys(`${where}: hardConstraint`, "field", constraint, ["offset", "factor"]);
+  for (const name of ["offset", "factor"] as const) {
+    const f = constraint[name];
+    if ((name === "factor" || f !== undefined) && typeof f !== "function") {
+      throw new ProblemDefinitionError(
+        `${where}: hardConstraint.${name} must be a function of the point built with the ops of siren-pinn/dual, received ${typeof f}`,
+      );
+    }
+  }
 }
 
 function validateDomain(definition: ProblemDefinition, where: string): void {
@@ -174,6 +293,13 @@ function validateDomain(definition: ProblemDefinition, where: string): void {
         `${where}: domain of "${coordinates[i]}" must be finite with lower < upper, received [${lower}, ${upper}]`,
       );
     }
+    // The network maps [lower, upper] onto [−1, 1] with scale 2/(upper − lower).
+    const width = upper - lower;
+    if (!Number.isFinite(width) || !Number.isFinite(upper + lower) || !Number.isFinite(2 / width)) {
+      throw new ProblemDefinitionError(
+        `${where}: domain of "${coordinates[i]}" is [${lower}, ${upper}], whose width ${width} overflows the map onto [−1, 1] (2/(upper − lower) or upper ± lower is not finite); rescale "${coordinates[i]}" to a range of moderate size`,
+      );
+    }
   });
 }
 
@@ -188,7 +314,6 @@ function resolveTime(definition: ProblemDefinition, where: string): string | und
     return definition.time;
   }
   if (coordinates.includes("t")) return "t";
-  if (coordinates.length === 1) return coordinates[0];
   return undefined;
 }
 
@@ -268,11 +393,25 @@ export function parsePartial(
 
 function validateCondition(
   condition: Condition,
+  index: number,
   definition: ProblemDefinition,
   time: string | undefined,
+  initialCoordinate: string | undefined,
   where: string,
 ): void {
-  const label = `${where}: condition ${condition.name ?? condition.kind}`;
+  if (typeof condition !== "object" || condition === null) {
+    throw new ProblemDefinitionError(
+      `${where}: conditions[${index}] must be an object such as { kind: "dirichlet", on: "boundary", value: 0 }, received ${String(condition)}`,
+    );
+  }
+  const kind = (condition as { kind: unknown }).kind;
+  const label = `${where}: conditions[${index}] (${typeof kind === "string" ? kind : "no kind"})`;
+  if (!Object.hasOwn(CONDITION_KEYS, kind as string)) {
+    throw new ProblemDefinitionError(
+      `${label}: unknown kind ${JSON.stringify(kind)}; valid: ${Object.keys(CONDITION_KEYS).join(", ")}`,
+    );
+  }
+  checkKeys(label, "field", condition, CONDITION_KEYS[condition.kind]);
   if (
     condition.weight !== undefined &&
     !(condition.weight >= 0 && Number.isFinite(condition.weight))
@@ -293,22 +432,17 @@ function validateCondition(
   switch (condition.kind) {
     case "dirichlet":
     case "neumann":
-      if (condition.on !== "boundary") {
-        const faces = Array.isArray(condition.on) ? condition.on : [condition.on as Face];
-        for (const face of faces) validateFace(face, definition, label);
-      } else if (definition.coordinates.every((name) => name === time)) {
-        throw new ProblemDefinitionError(
-          `${label}: "boundary" means the faces of the non-time coordinates, but every coordinate is time; name the faces, e.g. { ${definition.coordinates[0]}: ${definition.domain[0][0]} }`,
-        );
-      }
+      validateOn(condition.on, definition, time, label);
+      validateValue(condition, label);
       return;
     case "initial":
     case "initial-slope":
-      if (time === undefined) {
+      if (initialCoordinate === undefined) {
         throw new ProblemDefinitionError(
-          `${label}: initial conditions need a time coordinate; set "time" to one of ${definition.coordinates.join(", ")}`,
+          `${label}: initial conditions need a time coordinate, but no coordinate is named "t"; set "time" to one of ${definition.coordinates.join(", ")}`,
         );
       }
+      validateValue(condition, label);
       return;
     case "periodic":
       if (!definition.coordinates.includes(condition.coordinate)) {
@@ -317,16 +451,55 @@ function validateCondition(
         );
       }
       return;
-    default: {
-      const kind = (condition as { kind: unknown }).kind;
-      throw new ProblemDefinitionError(
-        `${label}: unknown kind ${JSON.stringify(kind)}; valid: dirichlet, neumann, initial, initial-slope, periodic`,
-      );
-    }
   }
 }
 
+function validateOn(
+  on: unknown,
+  definition: ProblemDefinition,
+  time: string | undefined,
+  label: string,
+): void {
+  const example = `{ ${definition.coordinates[0]}: ${definition.domain[0][0]} }`;
+  if (on === "boundary") {
+    if (definition.coordinates.every((name) => name === time)) {
+      throw new ProblemDefinitionError(
+        `${label}: "boundary" means the faces of the non-time coordinates, but the only coordinate "${time}" is time; name the faces, e.g. ${example}, or use kind "initial"`,
+      );
+    }
+    return;
+  }
+  if (on === undefined || on === null || typeof on === "string") {
+    throw new ProblemDefinitionError(
+      `${label}: on must be "boundary", a face such as ${example} or a list of faces, received ${JSON.stringify(on) ?? "nothing"}`,
+    );
+  }
+  const faces = Array.isArray(on) ? on : [on];
+  if (faces.length === 0) {
+    throw new ProblemDefinitionError(
+      `${label}: on is an empty list of faces, so the condition would apply nowhere; list at least one face, e.g. [${example}], or remove the condition`,
+    );
+  }
+  for (const face of faces) validateFace(face as Face, definition, label);
+}
+
+function validateValue(condition: { value?: unknown }, label: string): void {
+  const value = condition.value;
+  if (typeof value === "function") return;
+  if (typeof value === "number" && Number.isFinite(value)) return;
+
+  const received = typeof value === "number" ? String(value) : (JSON.stringify(value) ?? "nothing");
+  throw new ProblemDefinitionError(
+    `${label}: value must be a finite number or a function (point) => number, received ${received}; write value: 0 for a homogeneous condition`,
+  );
+}
+
 function validateFace(face: Face, definition: ProblemDefinition, label: string): void {
+  if (typeof face !== "object" || face === null || Array.isArray(face)) {
+    throw new ProblemDefinitionError(
+      `${label}: a face is an object fixing one coordinate, e.g. { ${definition.coordinates[0]}: ${definition.domain[0][0]} }, received ${JSON.stringify(face)}`,
+    );
+  }
   const keys = Object.keys(face);
   if (keys.length !== 1) {
     throw new ProblemDefinitionError(

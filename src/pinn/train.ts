@@ -1,6 +1,7 @@
 // The training loop: seed → model → points → Adam steps → optional L-BFGS → metrics.
 
 import { type Activation, createMlp, type HiddenOmega, type Mlp } from "../siren/index.js";
+import { rejectUnknownKeys } from "../siren/options.js";
 import { Tape } from "../tape/index.js";
 import { type CollocationSampling, sampleCollocation } from "./collocation.js";
 import { compileConditions, DEFAULT_CONDITION_POINTS } from "./conditions.js";
@@ -52,6 +53,27 @@ export interface TrainOptions {
   /** Called after every Adam update and every L-BFGS iteration. */
   onProgress?: (progress: TrainProgress) => void;
 }
+
+/** Keys `train` accepts, in the order of TrainOptions. */
+const TRAIN_OPTION_KEYS = [
+  "activation",
+  "omega0",
+  "hiddenOmega",
+  "hidden",
+  "biasInit",
+  "steps",
+  "lbfgs",
+  "lr",
+  "lrDecay",
+  "lbfgsHistory",
+  "points",
+  "conditionPoints",
+  "sampling",
+  "seed",
+  "path",
+  "testPointsPerAxis",
+  "onProgress",
+] as const;
 
 /** Settings used when neither the caller nor the problem sets them. */
 export const TRAIN_DEFAULTS = {
@@ -131,6 +153,10 @@ export function resolveTrainOptions(
   problem: Problem,
   options: TrainOptions = {},
 ): ResolvedTrainOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`train: options must be an object, received ${String(options)}`);
+  }
+  rejectUnknownKeys(`train(${problem.name})`, "option", options, TRAIN_OPTION_KEYS);
   const problemDefaults = problem.defaults ?? {};
   const resolved: ResolvedTrainOptions = {
     activation: options.activation ?? TRAIN_DEFAULTS.activation,

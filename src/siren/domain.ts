@@ -48,12 +48,30 @@ export function validateDomain(inputs: number, domain: DomainBox): void {
       interval.length === 2 &&
       Number.isFinite(interval[0]) &&
       Number.isFinite(interval[1]) &&
-      interval[0] < interval[1] &&
-      Number.isFinite(interval[1] - interval[0]);
+      interval[0] < interval[1];
     if (!valid) {
       throw new RangeError(
         `createMlp: domain[${i}] must be a finite interval [lo, hi] with lo < hi, received ${JSON.stringify(interval)}`,
       );
     }
+    checkMapIsFinite(i, interval[0], interval[1]);
+  }
+}
+
+/**
+ * Throws a RangeError when the map onto [−1, 1] overflows: hi − lo or hi + lo beyond the
+ * largest double, or 2/(hi − lo) infinite because the width is below about 1e−308.
+ */
+function checkMapIsFinite(i: number, lo: number, hi: number): void {
+  const width = hi - lo;
+  if (!Number.isFinite(width) || !Number.isFinite(hi + lo)) {
+    throw new RangeError(
+      `createMlp: domain[${i}] = [${lo}, ${hi}] overflows: hi − lo or hi + lo exceeds the largest double (about 1.8e308); rescale input ${i} to a smaller range`,
+    );
+  }
+  if (!Number.isFinite(2 / width)) {
+    throw new RangeError(
+      `createMlp: domain[${i}] = [${lo}, ${hi}] is too narrow: its width ${width} makes the scale 2/(hi − lo) infinite; rescale input ${i} so its width is at least 1e-307`,
+    );
   }
 }

@@ -50,6 +50,8 @@ const ARCHITECTURE_FIELDS = [
   "biasInit",
 ] as const;
 
+const PARAMETER_FIELDS = ["name", "shape", "values"];
+
 const TOP_LEVEL_FIELDS = ["format", "version", "architecture", "parameters", "metadata"];
 
 /**
@@ -183,7 +185,7 @@ function readArchitecture(architecture: unknown) {
     if (!(ARCHITECTURE_FIELDS as readonly string[]).includes(key)) {
       throw new ModelFileError(
         `architecture.${key}`,
-        `parseModel: unknown field architecture.${key}`,
+        `parseModel: unknown field architecture.${key}; valid fields: ${ARCHITECTURE_FIELDS.join(", ")}`,
       );
     }
   }
@@ -227,6 +229,14 @@ function readParameter(entry: Mlp["paramEntries"][number], stored: unknown, inde
       entry.name,
       `parseModel: parameters[${index}] must be ${entry.name}, received ${name}`,
     );
+  }
+  for (const key of Object.keys(stored)) {
+    if (!PARAMETER_FIELDS.includes(key)) {
+      throw new ModelFileError(
+        entry.name,
+        `parseModel: parameters[${index}] (${entry.name}) has unknown field ${JSON.stringify(key)}; valid fields: ${PARAMETER_FIELDS.join(", ")}`,
+      );
+    }
   }
   const shape = JSON.stringify(entry.shape);
   if (JSON.stringify(stored.shape) !== shape) {

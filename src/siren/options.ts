@@ -48,15 +48,87 @@ export const DEFAULT_OMEGA0 = 30;
 /** Default placement of ω in the later sine layers. */
 export const DEFAULT_HIDDEN_OMEGA: HiddenOmega = "one";
 
+/** Keys `createMlp` accepts, in the order of `MlpOptions`. */
+export const MLP_OPTION_KEYS = [
+  "inputs",
+  "hidden",
+  "outputs",
+  "activation",
+  "omega0",
+  "hiddenOmega",
+  "seed",
+  "domain",
+  "biasInit",
+] as const;
+
+/**
+ * Throws a TypeError when `value` has an own key outside `valid`, because a misspelt option
+ * would otherwise fall back to its default without a word. The message names `caller`, the
+ * key, the closest valid key when it is at most two edits away, and every valid key.
+ */
+export function rejectUnknownKeys(
+  caller: string,
+  what: string,
+  value: object,
+  valid: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (valid.includes(key)) continue;
+
+    const closest = closestKey(key, valid);
+    const hint = closest === null ? "" : ` (did you mean ${JSON.stringify(closest)}?)`;
+    throw new TypeError(
+      `${caller}: unknown ${what} ${JSON.stringify(key)}${hint}; valid keys: ${valid.join(", ")}`,
+    );
+  }
+}
+
+/** Returns the valid key at edit distance <= 2 from `key` (the nearest one), or null. */
+function closestKey(key: string, valid: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of valid) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit ("stpes" → "steps"). */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const columns = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, () => new Array<number>(columns).fill(0));
+  for (let i = 0; i < rows; i++) d[i][0] = i;
+  for (let j = 0; j < columns; j++) d[0][j] = j;
+
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < columns; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, d[i - 2][j - 2] + 1);
+      }
+      d[i][j] = distance;
+    }
+  }
+  return d[a.length][b.length];
+}
+
 /** Checks `options` and fills in the defaults; throws a TypeError or RangeError naming the field. */
 export function resolveMlpOptions(options: MlpOptions): ResolvedMlpOptions {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`createMlp: options must be an object, received ${String(options)}`);
   }
+  rejectUnknownKeys("createMlp", "option", options, MLP_OPTION_KEYS);
 
   const inputs = checkWidth("inputs", options.inputs);
   const outputs = checkWidth("outputs", options.outputs);
   const hidden = checkHidden(options.hidden);
+  checkParameterCount(inputs, hidden, outputs);
   if (!isActivation(options.activation)) {
     throw new TypeError(
       `createMlp: activation must be "sine", "tanh" or "relu", received ${JSON.stringify(options.activation)}`,
@@ -110,6 +182,24 @@ function checkWidth(name: string, value: unknown): number {
     throw new RangeError(`createMlp: ${name} must be an integer >= 1, received ${String(value)}`);
   }
   return value;
+}
+
+/**
+ * Largest parameter count `createMlp` accepts. The parameters alone take 8 bytes each (800 MB
+ * at the limit), and training keeps several more vectors of the same size (gradient, Adam
+ * moments, L-BFGS pairs), so a larger network cannot train in one JavaScript heap.
+ */
+export const MAX_PARAMETERS = 1e8;
+
+function checkParameterCount(inputs: number, hidden: readonly number[], outputs: number): void {
+  const widths = [inputs, ...hidden, outputs];
+  let count = 0;
+  for (let l = 0; l < widths.length - 1; l++) count += widths[l + 1] * (widths[l] + 1);
+  if (count > MAX_PARAMETERS) {
+    throw new RangeError(
+      `createMlp: the widths ${JSON.stringify(widths)} give ${count} parameters, above the limit of ${MAX_PARAMETERS} (800 MB of weights before the gradient and optimiser state); use narrower or fewer layers`,
+    );
+  }
 }
 
 function checkHidden(hidden: unknown): readonly number[] {

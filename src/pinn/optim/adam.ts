@@ -1,5 +1,6 @@
 // Adam (Kingma & Ba 2015): a stateful first-order optimiser that updates a flat vector in place.
 
+import { rejectUnknownKeys } from "../../siren/options.js";
 import { type LearningRateSchedule, scheduledLearningRate, validateSchedule } from "./schedule.js";
 
 /** Adam hyperparameters. Defaults follow Kingma & Ba (2015). */
@@ -16,10 +17,14 @@ export interface AdamOptions {
   schedule?: LearningRateSchedule;
 }
 
+const ADAM_OPTION_KEYS = ["learningRate", "beta1", "beta2", "epsilon", "schedule"];
+
 /**
  * Adam on a flat parameter vector of fixed length. Update k (k = 0, 1, ...) with t = k + 1:
  *   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,
  *   θ ← θ − η_k · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + ε).
+ * The second moment is stored as its square root r = sqrt(v) because g² overflows for
+ * |g| > about 1.3e154, which would turn v into Infinity and freeze that entry.
  */
 export class Adam {
   readonly size: number;
@@ -30,10 +35,11 @@ export class Adam {
   readonly schedule: LearningRateSchedule;
 
   private m: Float64Array;
-  private v: Float64Array;
+  /** sqrt(v), the root mean square of the gradient entries. */
+  private rms: Float64Array;
   // The next moments and parameters are computed here first, so a failed step changes nothing.
   private nextM: Float64Array;
-  private nextV: Float64Array;
+  private nextRms: Float64Array;
   private readonly nextTheta: Float64Array;
   private updates = 0;
 
@@ -43,6 +49,7 @@ export class Adam {
         `Adam: size must be a non-negative integer, received ${String(size)}. Pass the parameter count`,
       );
     }
+    rejectUnknownKeys("Adam", "option", options, ADAM_OPTION_KEYS);
     this.size = size;
     this.learningRate = options.learningRate ?? 1e-3;
     this.beta1 = options.beta1 ?? 0.9;
@@ -52,9 +59,9 @@ export class Adam {
     this.validate();
 
     this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
+    this.rms = new Float64Array(size);
     this.nextM = new Float64Array(size);
-    this.nextV = new Float64Array(size);
+    this.nextRms = new Float64Array(size);
     this.nextTheta = new Float64Array(size);
   }
 
@@ -80,32 +87,48 @@ export class Adam {
     const t = this.updates + 1;
     const rate = this.learningRateAt(this.updates);
     const firstCorrection = 1 - this.beta1 ** t;
-    const secondCorrection = 1 - this.beta2 ** t;
+    // sqrt(v̂) = sqrt(v / (1 − β2^t)) = r / sqrt(1 − β2^t).
+    const rootSecondCorrection = Math.sqrt(1 - this.beta2 ** t);
     for (let i = 0; i < this.size; i++) {
       const g = grad[i];
       const m = this.beta1 * this.m[i] + (1 - this.beta1) * g;
-      const v = this.beta2 * this.v[i] + (1 - this.beta2) * g * g;
+      const r = this.nextRootMeanSquare(this.rms[i], g);
       this.nextM[i] = m;
-      this.nextV[i] = v;
+      this.nextRms[i] = r;
       this.nextTheta[i] =
-        theta[i] -
-        (rate * (m / firstCorrection)) / (Math.sqrt(v / secondCorrection) + this.epsilon);
+        theta[i] - (rate * (m / firstCorrection)) / (r / rootSecondCorrection + this.epsilon);
     }
 
     this.checkCandidate(theta);
     this.commit(theta);
   }
 
+  /**
+   * Returns sqrt(β2 r² + (1 − β2) g²). The direct form is exact to rounding while the squares
+   * stay finite. Past that, both terms are divided by the larger before squaring, so the
+   * result stays finite for every finite r and g.
+   */
+  private nextRootMeanSquare(r: number, g: number): number {
+    const direct = this.beta2 * r * r + (1 - this.beta2) * g * g;
+    if (direct < Number.POSITIVE_INFINITY) return Math.sqrt(direct);
+
+    const a = Math.sqrt(this.beta2) * r;
+    const b = Math.sqrt(1 - this.beta2) * Math.abs(g);
+    const larger = Math.max(a, b);
+    const ratio = Math.min(a, b) / larger;
+    return larger * Math.sqrt(1 + ratio * ratio);
+  }
+
   /** Clears the moments and the update count, as for a fresh optimiser. */
   reset(): void {
     this.m.fill(0);
-    this.v.fill(0);
+    this.rms.fill(0);
     this.updates = 0;
   }
 
   private commit(theta: Float64Array): void {
     [this.m, this.nextM] = [this.nextM, this.m];
-    [this.v, this.nextV] = [this.nextV, this.v];
+    [this.rms, this.nextRms] = [this.nextRms, this.rms];
     theta.set(this.nextTheta);
     this.updates++;
   }

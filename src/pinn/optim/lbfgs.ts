@@ -1,5 +1,6 @@
 // L-BFGS with a strong-Wolfe line search, for a flat parameter vector (alone or after Adam).
 
+import { rejectUnknownKeys } from "../../siren/options.js";
 import { LbfgsHistory } from "./lbfgs-history.js";
 import {
   createLineSearchBuffers,
@@ -275,7 +276,26 @@ interface ResolvedOptions {
   callback: LbfgsOptions["callback"];
 }
 
+const LBFGS_OPTION_KEYS = [
+  "historySize",
+  "maxIterations",
+  "maxEvaluations",
+  "gradientTolerance",
+  "lossChangeTolerance",
+  "stepTolerance",
+  "lineSearch",
+  "callback",
+];
+
 function resolveOptions(options: LbfgsOptions): ResolvedOptions {
+  rejectUnknownKeys("lbfgs", "option", options, LBFGS_OPTION_KEYS);
+  if (options.lineSearch !== undefined) {
+    rejectUnknownKeys("lbfgs", "lineSearch option", options.lineSearch, [
+      "c1",
+      "c2",
+      "maxEvaluations",
+    ]);
+  }
   const settings: ResolvedOptions = {
     historySize: options.historySize ?? 10,
     maxIterations: options.maxIterations ?? 100,
