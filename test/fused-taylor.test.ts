@@ -384,7 +384,17 @@ function networkOf(options: {
   seed: number;
 }): Mlp {
   const domain = Array.from({ length: options.inputs }, () => [-2, 2] as const);
-  return createMlp({ ...options, outputs: 1, domain, biasInit: "uniform" });
+  const { hidden, inputs, activation, omega0, seed } = options;
+  return createMlp({
+    inputs,
+    hidden,
+    outputs: 1,
+    activation,
+    omega0,
+    seed,
+    domain,
+    biasInit: "uniform",
+  });
 }
 
 describe("fusedTaylorJet on a network", () => {
