@@ -42,12 +42,14 @@ import {
   jetSub,
   jetTanh,
   jetUnary,
+  log,
   mean,
   mul,
   normalizeSpec,
   ShapeError,
   seedJet,
   sin,
+  sqrt,
   square,
   sum,
   Tape,
@@ -116,6 +118,17 @@ describe("jets of non-finite values", () => {
       expect(jet.secondPartial(0, 0).data[0], name).toBeNaN();
       expect(jet.laplacian?.data[0], name).toBeNaN();
       expect(Number.isFinite(jet.partial(0).data[1]), name).toBe(true);
+    }
+  });
+
+  it("log and sqrt vjps below 0 are NaN", () => {
+    for (const [name, op] of [
+      ["log", log],
+      ["sqrt", sqrt],
+    ] as const) {
+      const tape = new Tape();
+      const a = tape.param("a", Float64Array.of(-3), [1]);
+      expect(tape.backward(sum(op(a))).get("a")?.[0], name).toBeNaN();
     }
   });
 

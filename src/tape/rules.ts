@@ -223,14 +223,16 @@ export const rules: { [K in OpName]: Rule<K> } = {
     },
   },
 
-  // d log(a) = da / a
+  // d log(a) = da / a. Below 0 the value is NaN, and so is the cotangent (ct/a would be finite).
   log: {
     forward: ([a], out) => {
       for (let i = 0; i < out.length; i++) out[i] = Math.log(a[i]);
     },
     vjp: (ct, [a], _out, [ctA]) => {
       if (ctA === null) return;
-      for (let i = 0; i < ct.length; i++) if (ct[i] !== 0) ctA[i] += ct[i] / a[i];
+      for (let i = 0; i < ct.length; i++) {
+        if (ct[i] !== 0) ctA[i] += a[i] < 0 ? Number.NaN : ct[i] / a[i];
+      }
     },
   },
 
