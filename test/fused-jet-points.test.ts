@@ -49,7 +49,7 @@ describe("Mlp.jet rejects bad points", () => {
   it("a length that is not N·inputs raises on both paths", () => {
     for (const path of PATHS) {
       expect(() => model().jet(new Tape(), new Float64Array(3), SPEC_2D, path), path).toThrow(
-        /^Mlp\.jet: points has length 3, not a multiple of spec\.dim = 2/,
+        /^Mlp\.jet: points has length 3, not a multiple of the input dimension 2/,
       );
     }
   });

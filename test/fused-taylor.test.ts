@@ -477,7 +477,17 @@ describe("fusedTaylorJet on a network", () => {
   it("rejects points of the wrong length", () => {
     const model = networkOf({ hidden: [4], inputs: 2, activation: "tanh", omega0: 1, seed: 5 });
     expect(() => fusedTaylorJet(model, new Tape(), Float64Array.of(1, 2, 3), 0, 2)).toThrow(
-      /points must hold N >= 1 points of 2 coordinates/,
+      /^fusedTaylorJet: points has length 3, not a multiple of the input dimension 2/,
+    );
+  });
+
+  it("rejects empty or non-finite points", () => {
+    const model = networkOf({ hidden: [4], inputs: 2, activation: "tanh", omega0: 1, seed: 5 });
+    expect(() => fusedTaylorJet(model, new Tape(), new Float64Array(0), 0, 2)).toThrow(
+      /^fusedTaylorJet: points is empty/,
+    );
+    expect(() => fusedTaylorJet(model, new Tape(), Float64Array.of(1, Number.NaN), 0, 2)).toThrow(
+      /^fusedTaylorJet: point 0 has coordinate 1 = NaN/,
     );
   });
 });

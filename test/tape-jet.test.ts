@@ -189,7 +189,7 @@ describe("jet spec", () => {
     const tape = new Tape();
     const spec: JetSpec = { dim: 2, first: [0], second: [], laplacian: false };
     expect(() => seedJet(tape, new Float64Array(3), spec)).toThrow(
-      /not a multiple of spec.dim = 2/,
+      /not a multiple of the input dimension 2/,
     );
     expect(() => seedJet(tape, new Float64Array(4), spec, [1])).toThrow(/scale has length 1/);
   });

@@ -14,7 +14,7 @@ export function checkJetPoints(caller: string, points: Float64Array, dim: number
   }
   if (points.length % dim !== 0) {
     throw new RangeError(
-      `${caller}: points has length ${points.length}, not a multiple of spec.dim = ${dim}; pass N points of ${dim} coordinates, row-major`,
+      `${caller}: points has length ${points.length}, not a multiple of the input dimension ${dim}; pass N points of ${dim} coordinates, row-major`,
     );
   }
 

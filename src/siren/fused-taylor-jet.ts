@@ -1,5 +1,6 @@
 // The fused Taylor path of a network: order-K coefficients along one direction, one tape op per layer.
 
+import { checkJetPoints } from "../dual/batch-points.js";
 import { BatchTaylor, seedBatchTaylor } from "../dual/batch-taylor.js";
 import { slice } from "../tape/ops.js";
 import type { Tape } from "../tape/tape.js";
@@ -22,6 +23,7 @@ interface TaylorWorkspaceSet {
  * (d/dt)^k u(x + t v) / k! at t = 0, with v an axis index or a vector in raw input
  * coordinates. Multiply coefficient k by k! for the k-th directional derivative.
  * Workspaces are cached on `model.cache` per (N, K) and reused once their tape is released.
+ * Throws a RangeError when `points` is empty, not N·inputs long, or has a NaN or ±Infinity.
  *
  * NOTE: the returned tensors are views of the cached workspace, so a later call with the same
  * (N, K) after this tape is released overwrites their data. Copy it to keep it longer.
@@ -34,17 +36,12 @@ export function fusedTaylorJet(
   order: number,
 ): Tensor[] {
   const dim = model.inputs;
-  if (points.length === 0 || points.length % dim !== 0) {
-    throw new RangeError(
-      `fusedTaylorJet: points must hold N >= 1 points of ${dim} coordinates (row-major), received length ${points.length}`,
-    );
-  }
+  const count = checkJetPoints("fusedTaylorJet", points, dim);
   if (!Number.isInteger(order) || order < 0) {
     throw new RangeError(
       `fusedTaylorJet: order must be a non-negative integer, received ${String(order)}`,
     );
   }
-  const count = points.length / dim;
   const set = acquireWorkspaces(model, tape, count, order);
 
   const { scale, shift } = model.inputMap;
