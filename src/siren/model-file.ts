@@ -1,7 +1,7 @@
 // The versioned JSON model file: architecture, input normalisation, weights and metadata.
 
 import { Mlp } from "./mlp.js";
-import { resolveMlpOptions } from "./options.js";
+import { MLP_OPTION_KEYS, resolveMlpOptions } from "./options.js";
 
 /** Value of the "format" field of every model file. */
 export const MODEL_FORMAT = "siren-pinn-model";
@@ -38,17 +38,8 @@ export class ModelFileError extends TypeError {
   }
 }
 
-const ARCHITECTURE_FIELDS = [
-  "inputs",
-  "hidden",
-  "outputs",
-  "activation",
-  "omega0",
-  "hiddenOmega",
-  "seed",
-  "domain",
-  "biasInit",
-] as const;
+// The architecture block stores exactly the options `createMlp` takes.
+const ARCHITECTURE_FIELDS = MLP_OPTION_KEYS;
 
 const PARAMETER_FIELDS = ["name", "shape", "values"];
 
