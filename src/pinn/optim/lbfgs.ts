@@ -9,7 +9,7 @@ import {
 } from "./line-search.js";
 import { dot, firstNonFiniteIndex, maxAbs, type Objective } from "./objective.js";
 
-/** Why `lbfgs` stopped. */
+/** The reason `lbfgs` stopped. */
 export type LbfgsTermination =
   /** max |∇f| <= gradientTolerance. */
   | "gradient-tolerance"
@@ -29,7 +29,7 @@ export type LbfgsTermination =
   /** The callback returned true. */
   | "callback";
 
-/** What the per-iteration callback receives. The arrays are live buffers: copy them to keep them. */
+/** The state passed to the per-iteration callback. Its arrays are live buffers, so copy them to keep them. */
 export interface LbfgsIterationInfo {
   /** Accepted iterations so far (1 on the first call). */
   iteration: number;
