@@ -82,24 +82,41 @@ export class Adam {
    */
   step(theta: Float64Array, grad: Float64Array): void {
     this.checkLengths(theta, grad);
-    this.checkGradient(grad);
 
     const t = this.updates + 1;
     const rate = this.learningRateAt(this.updates);
-    const firstCorrection = 1 - this.beta1 ** t;
+    const beta1 = this.beta1;
+    const epsilon = this.epsilon;
+    const firstCorrection = 1 - beta1 ** t;
     // sqrt(v̂) = sqrt(v / (1 − β2^t)) = r / sqrt(1 − β2^t).
     const rootSecondCorrection = Math.sqrt(1 - this.beta2 ** t);
+    const [moments, rms, nextM, nextRms, nextTheta] = [
+      this.m,
+      this.rms,
+      this.nextM,
+      this.nextRms,
+      this.nextTheta,
+    ];
+    // x·0 is 0 for finite x and NaN for ±Infinity and NaN, so `probe` stays 0 exactly when the
+    // gradient, the parameters and the candidate are all finite, in one pass.
+    let probe = 0;
     for (let i = 0; i < this.size; i++) {
-      const g = grad[i];
-      const m = this.beta1 * this.m[i] + (1 - this.beta1) * g;
-      const r = this.nextRootMeanSquare(this.rms[i], g);
-      this.nextM[i] = m;
-      this.nextRms[i] = r;
-      this.nextTheta[i] =
-        theta[i] - (rate * (m / firstCorrection)) / (r / rootSecondCorrection + this.epsilon);
+      const g = grad[i] as number;
+      const m = beta1 * (moments[i] as number) + (1 - beta1) * g;
+      const r = this.nextRootMeanSquare(rms[i] as number, g);
+      const old = theta[i] as number;
+      const next = old - (rate * (m / firstCorrection)) / (r / rootSecondCorrection + epsilon);
+      nextM[i] = m;
+      nextRms[i] = r;
+      nextTheta[i] = next;
+      probe += g * 0 + old * 0 + next * 0;
     }
 
-    this.checkCandidate(theta);
+    if (probe !== 0) {
+      // The scratch buffers are all that changed, so the scans below name the entry and throw.
+      this.checkGradient(grad);
+      this.checkCandidate(theta);
+    }
     this.commit(theta);
   }
 
