@@ -168,3 +168,34 @@ for (const kernels of kernelSets) {
     });
   });
 }
+
+describe("SIMD kernels on tall operands", () => {
+  // The SIMD weight-gradient kernel sums rows in blocks of 256; a fused layer of N = 256
+  // points with three streams has 771 rows, so these shapes run the multi-block path.
+  const tallShapes = [
+    { m: 771, k: 64, n: 64 },
+    { m: 3075, k: 128, n: 128 },
+    { m: 257, k: 5, n: 3 },
+  ];
+
+  for (const { m, k, n } of tallShapes) {
+    for (const accumulate of [false, true]) {
+      it.skipIf(!simdGemmKernels)(
+        `AtB ${m}x${k}x${n} matches JavaScript bits (accumulate ${accumulate})`,
+        () => {
+          const simd = simdGemmKernels as GemmKernels;
+          const a = randomArray(m * k, m + k);
+          const b = randomArray(m * n, m + n + 1);
+          const start = randomArray(k * n, 7);
+          const fromJs = Float64Array.from(start);
+          const fromSimd = Float64Array.from(start);
+
+          jsGemmKernels.AtB(fromJs, a, b, m, k, n, accumulate);
+          simd.AtB(fromSimd, a, b, m, k, n, accumulate);
+
+          expect(fromSimd).toEqual(fromJs);
+        },
+      );
+    }
+  }
+});

@@ -323,7 +323,6 @@ class SimdGemm {
 }
 
 /** Length of the blocks of the inner sum: 256 rows of two 64-wide operands take 256 KiB. */
-// NOTE: test/batch-matmul.test.ts uses inner lengths up to 13, so it runs only one block.
 const I_BLOCK = 256;
 
 function roundUp8(value: number): number {
