@@ -13,7 +13,7 @@ const { model } = train(harmonic(), {
   lbfgs: small ? 10 : 500,
 });
 
-// A jet carries the value and the partials the spec asks for; here du/dx and d²u/dx² along x.
+// A jet carries the value and the partials the spec requests; here du/dx and d²u/dx² along x.
 const points = Float64Array.from([0.5, 1.5, 2.5, 4.0, 5.5]);
 const tape = new Tape();
 const jet = model.jet(tape, points, { dim: 1, first: [0], second: [[0, 0]], laplacian: false });

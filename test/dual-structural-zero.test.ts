@@ -240,7 +240,7 @@ describe("singular functions in directions they do not touch", () => {
       [0, 0],
     ]);
     expect(laplacian(g, [s, 1])).toBe(second);
-    // p1² adds 2 in its own pass, which never sees the singular variable.
+    // p1² adds 2 in its own pass, which never reads the singular variable.
     expect(laplacian((p) => add(f(p[0]), mul(p[1], p[1])), [s, 1])).toBe(second + 2);
   });
 

@@ -38,7 +38,7 @@ function residualValues(
   }
 }
 
-/** A 1-d Poisson problem on [−1, 1] with "boundary" Dirichlet conditions. */
+/** Builds a 1-d Poisson problem on [−1, 1] with "boundary" Dirichlet conditions. */
 function poissonBoundary(conditions: readonly Condition[]): ProblemDefinition {
   return {
     name: "poisson-boundary",

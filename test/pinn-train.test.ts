@@ -118,7 +118,7 @@ describe("training loop", () => {
   it("fused and generic paths agree", () => {
     const generic = train(harmonic(), { ...TINY, path: "generic" });
     const fused = train(harmonic(), { ...TINY, path: "fused" });
-    // Both paths compute the same jets; their rounding differs by a few ulps per layer, so
+    // Both paths compute the same jets. Their rounding differs by a few ulps per layer, so
     // after a few Adam steps the losses agree far below any training effect.
     for (let step = 0; step < generic.history.length; step++) {
       const relative =

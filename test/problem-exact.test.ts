@@ -40,7 +40,7 @@ function residualTolerance(
   return 4 * (dim * C * second + first + source);
 }
 
-/** Value and partials of the exact solution by central differences, as the problem's spec asks. */
+/** Value and partials of the exact solution by central differences, as the problem's spec requests. */
 function exactJet(tape: Tape, problem: Problem, points: Float64Array, h: number): JetFields {
   const exact = problem.exact as (point: readonly number[]) => number;
   const dim = problem.dim;

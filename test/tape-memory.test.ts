@@ -25,7 +25,7 @@ import {
 // Node 20 and vitest 4). The final value is the smallest of the readings after the last
 // FINAL_READINGS hundred-step blocks, so one transient allocation cannot fail the test while a
 // steady leak raises all of them. Each step allocates about 60 KB of tape buffers, so keeping a
-// tape or tensor per step would add megabytes; the bound allows 128 bytes a step.
+// tape or tensor per step would add megabytes. The bound allows 128 bytes a step.
 const GC_ROUNDS = 4;
 const BASELINE_GC_ROUNDS = 60;
 const FIRST_READING = 500;

@@ -117,7 +117,7 @@ function progressStream(args: RunArguments, io: CliIo): OutputStream {
   return args.json ? io.stderr : io.stdout;
 }
 
-/** The explanation printed when a ReLU network meets a residual with second derivatives. */
+/** Returns the note printed when a ReLU network meets a residual with second derivatives, else null. */
 export function reluNote(problem: Problem, activation: string): string | null {
   if (activation !== "relu" || problem.order < 2) return null;
   if (!hasVanishingSecondDerivatives("relu")) return null;

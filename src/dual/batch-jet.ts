@@ -223,7 +223,8 @@ const derivativeRules: Record<
       const x = z[e];
       // Math.max returns NaN for NaN, where x > 0 ? x : 0 would hide it.
       d0[e] = Math.max(x, 0);
-      d1[e] = Number.isNaN(x) ? x : x > 0 ? 1 : 0;
+      if (Number.isNaN(x)) d1[e] = x;
+      else d1[e] = x > 0 ? 1 : 0;
       d2[e] = 0;
     }
   },

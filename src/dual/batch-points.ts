@@ -1,7 +1,7 @@
 // Input checks shared by the jet entry points: a non-empty, row-major set of finite points.
 
 /**
- * Checks that `points` holds N >= 1 points of `dim` coordinates, row-major, all finite, and
+ * Checks that `points` contains N >= 1 points of `dim` coordinates, row-major, all finite, and
  * returns N. `caller` names the entry point in the message. A NaN or ±Infinity coordinate would
  * turn every coefficient of that point's jet into NaN, and an empty set would give empty tensors
  * whose mean is NaN, so both are rejected here, once per call (O(N·dim)).

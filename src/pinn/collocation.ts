@@ -5,8 +5,8 @@ import { gridPoints } from "./sampling/grid.js";
 import { SAMPLING_METHODS, type SamplingMethod, samplePoints } from "./sampling/sample.js";
 
 /**
- * How interior points are placed. "grid": per axis round(N^(1/d)) evenly spaced points with
- * both bounds included (so a 2-d grid holds a square number of points near N). The others
+ * The placement of interior points. "grid": per axis round(N^(1/d)) evenly spaced points with
+ * both bounds included (so a 2-d grid contains a square number of points near N). The others
  * draw N seeded samples.
  */
 export type CollocationSampling = "grid" | SamplingMethod;

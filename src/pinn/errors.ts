@@ -5,7 +5,7 @@ import type { HistoryEntry } from "./history.js";
 
 /**
  * A loss term (or the gradient) became NaN or ±Infinity during training. Training stopped at
- * `step` (counted over the Adam and L-BFGS phases together); `model.params` holds the last
+ * `step` (counted over the Adam and L-BFGS phases together); `model.params` contains the last
  * parameters whose loss was finite, and `history` the entries recorded before the failure.
  */
 export class NonFiniteLossError extends RangeError {

@@ -79,7 +79,7 @@ export function predict(problem: Problem, model: Mlp, points: Float64Array): Flo
   }
 }
 
-/** Throws unless the model takes the problem's coordinates and `points` holds finite rows of them. */
+/** Throws unless the model takes the problem's coordinates and `points` contains finite rows of them. */
 function checkPredictInputs(problem: Problem, model: Mlp, points: Float64Array): void {
   const where = `predict(${problem.name})`;
   if (model.inputs !== problem.dim) {

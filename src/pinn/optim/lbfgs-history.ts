@@ -87,7 +87,7 @@ export class LbfgsHistory {
    * initial inverse Hessian H0 = γ I, γ = s·y / y·y of the newest pair (γ = 1 with no pairs).
    */
   // NOTE: pairs whose scales differ by many orders of magnitude can still overflow the recursion
-  // or lose descent to rounding; lbfgs checks the direction and falls back to steepest descent.
+  // or lose descent to rounding. lbfgs checks the direction and falls back to steepest descent.
   direction(grad: Float64Array, out: Float64Array): void {
     const q = out;
     q.set(grad);

@@ -13,7 +13,7 @@ export interface LineSearchOptions {
 }
 
 /**
- * How a search ended:
+ * The outcome of a line search:
  * - `wolfe`: the step satisfies both strong Wolfe conditions.
  * - `sufficient-decrease`: the evaluations ran out, so the step satisfies sufficient decrease
  *   only (its curvature pair may fail the L-BFGS curvature test).

@@ -3,7 +3,7 @@
 import { add } from "../../tape/index.js";
 import { definePde, type Problem } from "../problem.js";
 
-/** The harmonic oscillator as an initial value problem in x. */
+/** Creates the harmonic oscillator u'' + u = 0 as an initial value problem in x. */
 export function harmonic(): Problem {
   return definePde({
     name: "harmonic",

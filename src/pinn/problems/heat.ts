@@ -9,7 +9,7 @@ export interface HeatOptions {
   alpha?: number;
 }
 
-/** The heat equation; the exact solution is sin(πx) exp(−απ²t). */
+/** Creates the heat equation, whose exact solution is sin(πx) exp(−απ²t). */
 export function heat(options: HeatOptions = {}): Problem {
   const alpha = options.alpha ?? 0.1;
   if (!(Number.isFinite(alpha) && alpha > 0)) {

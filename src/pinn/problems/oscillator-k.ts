@@ -9,7 +9,7 @@ export interface OscillatorOptions {
   k?: number;
 }
 
-/** A high-frequency oscillator: k periods of sin(kx) on [0, 2π]. */
+/** Creates a high-frequency oscillator whose solution sin(kx) has k periods on [0, 2π]. */
 export function oscillatorK(options: OscillatorOptions = {}): Problem {
   const k = options.k ?? 8;
   if (!(Number.isFinite(k) && k > 0)) {

@@ -9,7 +9,7 @@ export interface WaveOptions {
   c?: number;
 }
 
-/** The wave equation; the exact solution is the standing wave sin(πx) cos(cπt). */
+/** Creates the wave equation, whose exact solution is the standing wave sin(πx) cos(cπt). */
 export function wave(options: WaveOptions = {}): Problem {
   const c = options.c ?? 1;
   if (!(Number.isFinite(c) && c > 0)) {
