@@ -12,6 +12,7 @@
 
 import { tanhAndSlope } from "../dual/batch-activation.js";
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
+import { GemmArena } from "../dual/gemm-arena.js";
 import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
@@ -24,6 +25,9 @@ const LAYER_ACTIVATIONS: readonly LayerActivation[] = [...ACTIVATIONS, "linear"]
  * features, sized once and reused by every training step. It stores the input of the last
  * forward and f', f'', f''' at every pre-activation (from one sin and one cos per element for
  * the sine), which the backward reuses.
+ *
+ * Built on a `GemmArena`, the buffers live in the arena's WebAssembly memory and the matrix
+ * products whose operands are all arena buffers run there in place, without copies.
  *
  * NOTE: one workspace serves one layer evaluation per tape. Evaluating the same layer twice on
  * one tape (interior and boundary points, say) needs two workspaces, because the second
@@ -47,6 +51,13 @@ export class FusedLayerWorkspace {
   readonly d3: Float64Array;
   /** Cotangent of Z, shape [K·N, outputs] (unused for "linear", whose dZ is the output cotangent). */
   readonly dz: Float64Array;
+  /** The arena holding the buffers, or null for plain Float64Arrays. */
+  readonly arena: GemmArena | null;
+  /** Arena copies of W for the in-place products: as given, and packed in panels of four rows. */
+  readonly weightCopy: Float64Array;
+  readonly weightPanels: Float64Array;
+  /** Arena buffer for this layer's dW before it is added to the caller's gradient. */
+  readonly weightGradient: Float64Array;
   /** Input streams S of the last forward, shape [K·N, inputs]. */
   input: Float64Array | null = null;
   /** Weights W of the last forward, shape [outputs, inputs]. */
@@ -59,6 +70,7 @@ export class FusedLayerWorkspace {
     outputs: number,
     activation: LayerActivation,
     omega = 1,
+    arena: GemmArena | null = null,
   ) {
     for (const [name, value] of [
       ["points", points],
@@ -87,15 +99,45 @@ export class FusedLayerWorkspace {
     this.activation = activation;
     this.omega = activation === "sine" ? omega : 1;
 
+    this.arena = arena;
     const rows = this.layout.streams * points;
     const linear = activation === "linear";
-    this.z = new Float64Array(rows * outputs);
-    this.y = linear ? this.z : new Float64Array(rows * outputs);
-    this.dz = linear ? new Float64Array(0) : new Float64Array(rows * outputs);
+    const rowBuffer = (width: number) =>
+      arena === null ? new Float64Array(rows * width) : arena.rows(rows, width);
+    const plain = (length: number) =>
+      arena === null ? new Float64Array(length) : arena.plain(length);
+
+    this.z = rowBuffer(outputs);
+    this.y = linear ? this.z : rowBuffer(outputs);
+    this.dz = linear ? new Float64Array(0) : rowBuffer(outputs);
     const valueSize = linear ? 0 : points * outputs;
-    this.d1 = new Float64Array(valueSize);
-    this.d2 = new Float64Array(valueSize);
-    this.d3 = new Float64Array(valueSize);
+    this.d1 = plain(valueSize);
+    this.d2 = plain(valueSize);
+    this.d3 = plain(valueSize);
+    const weightSize = arena === null ? 0 : inputs * outputs;
+    this.weightCopy = plain(weightSize);
+    this.weightPanels = plain(weightSize);
+    this.weightGradient = plain(weightSize);
+  }
+
+  /** Numbers of a `GemmArena` that a workspace with these arguments carves from it. */
+  static arenaSize(
+    points: number,
+    spec: JetSpec | JetLayout,
+    inputs: number,
+    outputs: number,
+    activation: LayerActivation,
+  ): number {
+    const layout = spec instanceof JetLayout ? spec : new JetLayout(spec);
+    const rows = layout.streams * points;
+    const linear = activation === "linear";
+    const rowBuffers = linear ? 1 : 3;
+    const valueBuffers = linear ? 0 : 3;
+    return (
+      rowBuffers * GemmArena.rowsSize(rows, outputs) +
+      valueBuffers * GemmArena.plainSize(points * outputs) +
+      3 * GemmArena.plainSize(inputs * outputs)
+    );
   }
 
   /** K·N, the number of rows of every stacked buffer. */
@@ -121,7 +163,13 @@ export function fusedLayerForward(
   ws.input = input;
   ws.weights = weights;
 
-  gemmKernels.ABt(ws.z, input, weights, rows, ws.inputs, out);
+  const arena = ws.arena;
+  if (arena !== null && out % 4 === 0 && arena.padded4(input)) {
+    arena.ABt(ws.z, input, weights, ws.weightPanels, rows, ws.inputs, out);
+  } else {
+    gemmKernels.ABt(ws.z, input, weights, rows, ws.inputs, out);
+  }
+  if (arena !== null) ws.weightCopy.set(weights);
   for (let p = 0; p < ws.points; p++) {
     const row = p * out;
     for (let o = 0; o < out; o++) ws.z[row + o] += bias[o];
@@ -213,7 +261,8 @@ function applyActivation(ws: FusedLayerWorkspace): void {
 /**
  * Runs the layer's backward for the cotangent `ctOut` ([K·N, outputs]) of the last forward's
  * output. It ADDS the contributions into `ctIn` ([K·N, inputs]), `gW` ([outputs, inputs]) and
- * `gb` ([outputs]), each of which may be null when not needed. Allocates nothing.
+ * `gb` ([outputs]), each of which may be null when not needed. With `overwriteCtIn` it writes
+ * ctIn instead of adding to it. Allocates nothing.
  */
 export function fusedLayerBackward(
   ws: FusedLayerWorkspace,
@@ -221,6 +270,7 @@ export function fusedLayerBackward(
   ctIn: Float64Array | null,
   gW: Float64Array | null,
   gb: Float64Array | null,
+  overwriteCtIn = false,
 ): void {
   const input = ws.input;
   const weights = ws.weights;
@@ -236,14 +286,40 @@ export function fusedLayerBackward(
   const dz = ws.activation === "linear" ? ctOut : ws.dz;
   if (ws.activation !== "linear") activationBackward(ws, ctOut);
 
-  if (gW !== null) gemmKernels.AtB(gW, dz, input, rows, out, ws.inputs, true);
+  if (gW !== null) weightGradient(ws, dz, input, gW);
   if (gb !== null) {
     for (let p = 0; p < ws.points; p++) {
       const row = p * out;
       for (let o = 0; o < out; o++) gb[o] += dz[row + o];
     }
   }
-  if (ctIn !== null) gemmKernels.AB(ctIn, dz, weights, rows, out, ws.inputs, true);
+  if (ctIn === null) return;
+
+  const arena = ws.arena;
+  if (arena !== null && ws.inputs % 4 === 0 && arena.padded4(ctIn) && arena.padded4(dz)) {
+    arena.AB(ctIn, dz, ws.weightCopy, rows, out, ws.inputs, !overwriteCtIn);
+  } else {
+    gemmKernels.AB(ctIn, dz, weights, rows, out, ws.inputs, !overwriteCtIn);
+  }
+}
+
+/** gW += dZᵀ·S, in place in the arena when dZ and S are arena buffers and the widths allow. */
+function weightGradient(
+  ws: FusedLayerWorkspace,
+  dz: Float64Array,
+  input: Float64Array,
+  gW: Float64Array,
+): void {
+  const arena = ws.arena;
+  const fits = ws.inputs % 4 === 0 && ws.outputs % 4 === 0;
+  if (arena === null || !fits || !arena.holds(dz) || !arena.holds(input)) {
+    gemmKernels.AtB(gW, dz, input, ws.rows, ws.outputs, ws.inputs, true);
+    return;
+  }
+
+  const sums = ws.weightGradient;
+  arena.AtB(sums, dz, input, ws.rows, ws.outputs, ws.inputs);
+  for (let e = 0; e < sums.length; e++) gW[e] += sums[e];
 }
 
 /** Writes dZ = (the activation's jet map)ᵀ G into ws.dz; the formulas head this file. */

@@ -1,14 +1,15 @@
-// The fused jet path: every layer is one tape op on stacked streams in cached workspaces.
+// The fused jet path: the whole network is one tape op on stacked streams in cached workspaces.
 
 import { checkJetPoints } from "../dual/batch-points.js";
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
+import { GemmArena } from "../dual/gemm-arena.js";
 import { secondKey, TapeJet } from "../tape/jet.js";
 import { slice } from "../tape/ops.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
-import { FusedLayerWorkspace, fusedLayerOp } from "./fused.js";
+import { FusedLayerWorkspace, fusedLayerBackward, fusedLayerForward } from "./fused.js";
 import type { Mlp } from "./mlp.js";
-import { registerParams } from "./params-on-tape.js";
+import { type LayerTensors, registerParams } from "./params-on-tape.js";
 
 /**
  * Workspace sets kept per (batch size, spec) on one model. A second evaluation on a tape that
@@ -17,10 +18,15 @@ import { registerParams } from "./params-on-tape.js";
  */
 const MAX_CACHED_SETS = 4;
 
-/** Buffers of one fused evaluation: the stacked input streams and one workspace per layer. */
+/**
+ * Buffers of one fused evaluation: the stacked input streams, one workspace per layer, the
+ * cotangent of every layer's output, all carved from one arena where WebAssembly SIMD exists.
+ */
 interface WorkspaceSet {
   readonly input: Float64Array;
   readonly layers: FusedLayerWorkspace[];
+  /** cotangents[l] holds the cotangent of layer l's output streams during the backward. */
+  readonly cotangents: Float64Array[];
   /** The tape that used this set last; the set is free once that tape has been released. */
   owner: Tape | null;
 }
@@ -39,14 +45,44 @@ export function fusedJet(model: Mlp, tape: Tape, points: Float64Array, spec: Jet
   const set = acquireWorkspaces(model, tape, layout, count);
 
   fillInputStreams(model, points, layout, set.input);
-  let streams = tape.constant(set.input, [layout.streams * count, dim]);
-  const tensors = registerParams(model, tape);
-  model.layers.forEach((_layer, l) => {
-    const { W, b } = tensors[l]!;
-    streams = fusedLayerOp(tape, streams, W, b, set.layers[l]!);
-  });
-
+  const input = tape.constant(set.input, [layout.streams * count, dim]);
+  const streams = networkOp(tape, input, registerParams(model, tape), set);
   return splitStreams(streams, layout, count);
+}
+
+/**
+ * Records the whole network as one custom op of the input streams and every W and b. The
+ * cotangents between layers stay in the set's buffers instead of tape-allocated arrays, so a
+ * step allocates no per-layer buffers and every product finds its operands in the arena.
+ */
+function networkOp(tape: Tape, input: Tensor, params: LayerTensors[], set: WorkspaceSet): Tensor {
+  const layers = set.layers;
+  const last = layers[layers.length - 1]!;
+  const inputs = [input, ...params.flatMap(({ W, b }) => [W, b])];
+
+  const forward = () => {
+    let streams = input.data;
+    layers.forEach((ws, l) => {
+      const { W, b } = params[l]!;
+      streams = fusedLayerForward(ws, streams, W.data, b.data);
+    });
+  };
+
+  const vjp = (ct: Float64Array, inputCts: (Float64Array | null)[]) => {
+    // Layer l reads the cotangent of its output from cotangents[l] and, for l > 0, writes that
+    // of its input (the output of layer l − 1) into cotangents[l − 1].
+    set.cotangents[layers.length - 1]!.set(ct);
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const ctIn = l > 0 ? set.cotangents[l - 1]! : (inputCts[0] ?? null);
+      const gW = inputCts[1 + 2 * l] ?? null;
+      const gb = inputCts[2 + 2 * l] ?? null;
+      fusedLayerBackward(layers[l]!, set.cotangents[l]!, ctIn, gW, gb, l > 0);
+    }
+  };
+
+  return tape.custom("fusedNetwork", inputs, [last.rows, last.outputs], forward, vjp, {
+    out: last.y,
+  });
 }
 
 function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: number): WorkspaceSet {
@@ -72,11 +108,31 @@ function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: num
 }
 
 function buildWorkspaces(model: Mlp, layout: JetLayout, count: number): WorkspaceSet {
+  const rows = layout.streams * count;
+  let size = GemmArena.rowsSize(rows, model.inputs);
+  for (const layer of model.layers) {
+    size += FusedLayerWorkspace.arenaSize(count, layout, layer.in, layer.out, layer.activation);
+    size += GemmArena.rowsSize(rows, layer.out);
+  }
+  const arena = GemmArena.create(size);
+  const rowBuffer = (width: number) =>
+    arena === null ? new Float64Array(rows * width) : arena.rows(rows, width);
+
+  const input = rowBuffer(model.inputs);
   const layers = model.layers.map(
     (layer) =>
-      new FusedLayerWorkspace(count, layout, layer.in, layer.out, layer.activation, layer.omega),
+      new FusedLayerWorkspace(
+        count,
+        layout,
+        layer.in,
+        layer.out,
+        layer.activation,
+        layer.omega,
+        arena,
+      ),
   );
-  return { input: new Float64Array(layout.streams * count * model.inputs), layers, owner: null };
+  const cotangents = model.layers.map((layer) => rowBuffer(layer.out));
+  return { input, layers, cotangents, owner: null };
 }
 
 /** Writes the seed streams: the value x̂ = scale·x + shift, the tangents d(x̂)/dx, zero curvature. */
