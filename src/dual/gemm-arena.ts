@@ -18,8 +18,8 @@ import {
   roundUp4,
   roundUp8,
   runBlocked,
-  type WasmMemory,
 } from "./matmul-simd.js";
+import type { WasmMemory } from "./wasm-emit.js";
 
 /** One WebAssembly memory of fixed size, carved into buffers, with in-place matrix products. */
 export class GemmArena {

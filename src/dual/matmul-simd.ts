@@ -9,6 +9,17 @@
 // extension is missing, `gemmKernels` falls back to the JavaScript kernels.
 
 import { gemmAB, gemmABt, gemmAtB } from "./matmul.js";
+import {
+  I32,
+  name,
+  op,
+  section,
+  unsignedLeb,
+  V128,
+  vector,
+  type WasmApi,
+  type WasmMemory,
+} from "./wasm-emit.js";
 
 /** Three matrix products with the signatures of matmul.ts. */
 export interface GemmKernels {
@@ -24,69 +35,6 @@ export interface GemmKernels {
 
 /** The JavaScript kernels, always available. */
 export const jsGemmKernels: GemmKernels = { name: "js", ABt: gemmABt, AtB: gemmAtB, AB: gemmAB };
-
-// --- A minimal WebAssembly emitter: only what the kernel needs. ---
-
-function unsignedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-function signedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    bytes.push(done ? byte : byte | 0x80);
-    if (done) return bytes;
-  }
-}
-
-function vector(items: number[][]): number[] {
-  return [...unsignedLeb(items.length), ...items.flat()];
-}
-
-function section(id: number, bytes: number[]): number[] {
-  return [id, ...unsignedLeb(bytes.length), ...bytes];
-}
-
-function name(text: string): number[] {
-  return vector([...text].map((ch) => [ch.charCodeAt(0)]));
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  get: (index: number) => [0x20, ...unsignedLeb(index)],
-  set: (index: number) => [0x21, ...unsignedLeb(index)],
-  i32: (value: number) => [0x41, ...signedLeb(value)],
-  add: [0x6a],
-  mul: [0x6c],
-  shl: [0x74],
-  shrU: [0x76],
-  geU: [0x4f],
-  if: [0x04, 0x40],
-  else: [0x05],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  brIf: (depth: number) => [0x0d, depth],
-  br: (depth: number) => [0x0c, depth],
-  end: [0x0b],
-  // SIMD ops: prefix 0xfd, then the opcode as LEB128, then a memory argument (log2 alignment, offset).
-  v128Load: (offset: number) => [0xfd, 0x00, 4, ...unsignedLeb(offset)],
-  v128Store: (offset: number) => [0xfd, 0x0b, 4, ...unsignedLeb(offset)],
-  load64Splat: [0xfd, 0x0a, 3, 0],
-  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  f64x2Add: [0xfd, 0xf0, 0x01],
-  f64x2Mul: [0xfd, 0xf2, 0x01],
-};
 
 // Parameters (all i32, offsets and strides in bytes): a, b, c, m, k, n, the strides of A'[r, i]
 // per r and per i, then the stride between groups of four columns of B' and the stride per i.
@@ -211,21 +159,6 @@ type KernelFunction = (
   bColumn: number,
   carry: number,
 ) => void;
-
-/**
- * The part of the WebAssembly JavaScript API used here. The compiler settings of this package
- * include neither the DOM nor a WebAssembly lib, so the shapes are declared locally.
- */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
-interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
 /** The raw kernel of a module instance: C' (+)= A'·B'ᵀ on byte offsets into its memory. */
 export type GemmKernelFunction = KernelFunction;
