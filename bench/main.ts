@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { CompileError, compileWorkers, removeCompiled } from "./compile.js";
 import {
   closePool,
   FLOAT32_TOLERANCE,
@@ -13,8 +14,10 @@ import {
   runWorkload,
   type WorkerPool,
 } from "./harness.js";
+import { MEMORY_SAMPLE_EVERY, MEMORY_STEPS, type MemoryReport, runMemoryCheck } from "./memory.js";
 import { FUSED, NETWORK_PEERS, type PeerSpec, TRAIN_PEERS } from "./peers/registry.js";
 import {
+  formatMemory,
   formatNetwork,
   formatWorkload,
   type NetworkReport,
@@ -38,6 +41,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --workloads a,b,...  run only these workload ids (e.g. sine-w64-n256,tanh-w64-n256)
   --no-network         skip the network-only benchmark
   --no-train           skip the training-step benchmark
+  --no-memory          skip the memory check (peak RSS and heap growth of the fused path)
+  --memory-steps N     training steps of the memory check (default 10000, at least 2000)
   --check-steps N      Adam steps before the loss check (default 200)
   --rounds N           timing rounds (default 10, quick 5)
   --round-ms MS        target time of one peer's batch in a round (default 1000, quick 300)
@@ -54,6 +59,8 @@ interface Options {
   workloads: string[] | null;
   network: boolean;
   train: boolean;
+  memory: boolean;
+  memorySteps: number;
   settings: RunSettings;
 }
 
@@ -67,6 +74,8 @@ function parseOptions(): Options {
       workloads: { type: "string" },
       "no-network": { type: "boolean", default: false },
       "no-train": { type: "boolean", default: false },
+      "no-memory": { type: "boolean", default: false },
+      "memory-steps": { type: "string" },
       "check-steps": { type: "string" },
       rounds: { type: "string" },
       "round-ms": { type: "string" },
@@ -82,6 +91,12 @@ function parseOptions(): Options {
   }
 
   const quick = values.quick;
+  const memorySteps = positiveInteger("--memory-steps", values["memory-steps"], MEMORY_STEPS);
+  if (memorySteps < 2 * MEMORY_SAMPLE_EVERY) {
+    usageError(
+      `--memory-steps must be at least ${2 * MEMORY_SAMPLE_EVERY} (two samples ${MEMORY_SAMPLE_EVERY} steps apart), received ${memorySteps}`,
+    );
+  }
   return {
     quick,
     json: values.json,
@@ -90,6 +105,8 @@ function parseOptions(): Options {
     workloads: values.workloads?.split(",") ?? null,
     network: !values["no-network"],
     train: !values["no-train"],
+    memory: !values["no-memory"],
+    memorySteps,
     settings: {
       checkSteps: positiveInteger("--check-steps", values["check-steps"], 200),
       rounds: positiveInteger("--rounds", values.rounds, quick ? 5 : 10),
@@ -110,12 +127,14 @@ function positiveInteger(flag: string, text: string | undefined, fallback: numbe
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(
-      `bench: ${flag} expects a positive integer, received "${text}"\n${USAGE}\n`,
-    );
-    process.exit(2);
+    usageError(`${flag} expects a positive integer, received "${text}"`);
   }
   return value;
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
 }
 
 function describe(workload: Workload): string {
@@ -219,6 +238,27 @@ function machine(): Record<string, string | number> {
   };
 }
 
+/** Builds the worker processes' JavaScript, or exits with tsc's errors. */
+function compileOrExit(options: Options): void {
+  try {
+    compileWorkers(options.settings.log);
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    removeCompiled();
+    process.stderr.write(
+      `bench: compiling the worker processes failed, so no benchmark ran.\n${error.message}\n` +
+        "bench: fix the errors above (or wait for a src/ change in progress to finish) and run again.\n",
+    );
+    process.exit(1);
+  }
+}
+
+async function runMemory(options: Options): Promise<MemoryReport> {
+  const report = await runMemoryCheck(options.memorySteps, options.settings.log);
+  if (!options.json) process.stdout.write(`\n${formatMemory(report)}\n`);
+  return report;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const started = new Date();
@@ -233,8 +273,25 @@ async function main(): Promise<void> {
     );
   }
 
-  const training = options.train ? await runTraining(options) : [];
-  const network = options.network ? await runNetwork(options) : [];
+  if (options.train || options.network || options.memory) compileOrExit(options);
+  // An interrupted run deletes its build too; the workers exit when their stdin closes.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      removeCompiled();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+
+  let training: WorkloadReport[];
+  let network: NetworkReport[];
+  let memory: MemoryReport | null;
+  try {
+    training = options.train ? await runTraining(options) : [];
+    network = options.network ? await runNetwork(options) : [];
+    memory = options.memory ? await runMemory(options) : null;
+  } finally {
+    removeCompiled();
+  }
   const seconds = (Date.now() - started.getTime()) / 1000;
 
   const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
@@ -247,6 +304,7 @@ async function main(): Promise<void> {
     settings,
     training,
     network,
+    memory,
   };
   const json = `${JSON.stringify(results, null, 2)}\n`;
   if (options.save !== null) writeFileSync(options.save, json);

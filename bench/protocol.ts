@@ -14,6 +14,7 @@ export type Request =
   | { op: "check"; steps: number }
   | { op: "time"; steps: number }
   | { op: "rss" }
+  | { op: "memory"; steps: number; sampleEvery: number }
   | { op: "exit" };
 
 /** A worker's reply to `setup`: the peer's facts, or why it cannot run here. */
@@ -32,5 +33,30 @@ export type TimeReply = { ok: true; ms: number } | { ok: false; error: string };
 /** A reply to `rss`: the process's peak resident set size in KiB. */
 export type RssReply = { ok: true; maxRssKiB: number } | { ok: false; error: string };
 
+/** Memory use after a forced full garbage collection at one step of the memory check. */
+export interface MemorySample {
+  /** Training steps done before the sample. */
+  readonly step: number;
+  /** `process.memoryUsage()` fields, in bytes. */
+  readonly heapUsed: number;
+  readonly arrayBuffers: number;
+  readonly external: number;
+  readonly rss: number;
+}
+
+/**
+ * A reply to `memory`: samples every `sampleEvery` steps and after the last one, the loss
+ * before the last update, the wall time of all steps and the peak RSS in KiB.
+ */
+export type MemoryReply =
+  | {
+      ok: true;
+      samples: MemorySample[];
+      lastLoss: number;
+      ms: number;
+      maxRssKiB: number;
+    }
+  | { ok: false; error: string };
+
 /** Any reply. */
-export type Reply = SetupReply | CheckReply | TimeReply | RssReply;
+export type Reply = SetupReply | CheckReply | TimeReply | RssReply | MemoryReply;

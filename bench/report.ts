@@ -1,6 +1,7 @@
 // Text tables of the benchmark results.
 
 import type { PeerResult } from "./harness.js";
+import type { MemoryReport } from "./memory.js";
 
 /** Results of one workload of the training-step benchmark. */
 export interface WorkloadReport {
@@ -104,4 +105,60 @@ export function formatNetwork(reports: NetworkReport[]): string {
     ];
   });
   return `network only (jet forward + backward, no loss, no optimiser)\n${pad([header, ...rows])}`;
+}
+
+const MIB = 1024 * 1024;
+
+/** Formats a byte count as MiB with an explicit sign, e.g. "+0.18 MiB". */
+function signedMiB(bytes: number): string {
+  return `${bytes >= 0 ? "+" : "−"}${(Math.abs(bytes) / MIB).toFixed(2)} MiB`;
+}
+
+function passText(passed: boolean | undefined): string {
+  if (passed === undefined) return "-";
+  return passed ? "pass" : "FAIL";
+}
+
+/** Formats the memory check: peak RSS and heap growth against their limits, and the heap samples. */
+export function formatMemory(report: MemoryReport): string {
+  const title =
+    `memory check: ${report.peer} on ${report.workload}, ${report.steps} training steps ` +
+    "in a fresh worker (node --expose-gc), memory sampled after two forced collections";
+  if (report.status !== "ok") return `${title}\nERROR: ${report.reason ?? ""}`;
+
+  const samples = report.samples!;
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  const interval = `step ${first.step} → ${last.step}`;
+  const perStep = report.heapGrowthBytes! / (last.step - first.step);
+  const rows = [
+    ["quantity", "value", "limit", "result"],
+    [
+      "peak RSS (maxRSS)",
+      `${(report.peakRssBytes! / MIB).toFixed(1)} MiB (${(report.peakRssBytes! / 1e6).toFixed(1)} MB)`,
+      `< ${report.peakRssLimitBytes / 1e6} MB (${(report.peakRssLimitBytes / MIB).toFixed(1)} MiB)`,
+      passText(report.rssPassed),
+    ],
+    [
+      `heapUsed growth, ${interval}`,
+      `${signedMiB(report.heapGrowthBytes!)} (${perStep.toFixed(1)} bytes/step)`,
+      `< ${report.heapGrowthLimitBytes / MIB} MiB`,
+      passText(report.heapPassed),
+    ],
+    [
+      `arrayBuffers growth, ${interval}`,
+      signedMiB(report.arrayBuffersGrowthBytes!),
+      "reported only",
+      "-",
+    ],
+  ];
+  const heap = samples
+    .map((sample) => `${sample.step}: ${(sample.heapUsed / MIB).toFixed(2)}`)
+    .join(", ");
+  return (
+    `${title}\n${pad(rows)}\n` +
+    `heapUsed in MiB by step: ${heap}\n` +
+    `${report.steps} steps in ${report.seconds!.toFixed(1)} s; loss before the last update ${report.lastLoss!.toExponential(3)}\n` +
+    `memory check: ${report.passed ? "pass" : "FAIL"}`
+  );
 }

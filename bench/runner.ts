@@ -1,9 +1,11 @@
 // Harness side of a worker process: spawns it, sends requests and waits for the replies.
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { COMPILED_WORKER } from "./compile.js";
 import { REPLY_PREFIX, type Reply, type Request } from "./protocol.js";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -18,11 +20,17 @@ export interface WorkerCommand {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Starts bench/worker.ts under Node with tsx, the same interpreter that runs the harness. */
-export function nodeWorkerCommand(): WorkerCommand {
+/**
+ * Starts the compiled bench/worker.ts under the Node that runs the harness, with `nodeFlags`
+ * (such as `--expose-gc`) before the script. Call `compileWorkers` first.
+ */
+export function nodeWorkerCommand(nodeFlags: readonly string[] = []): WorkerCommand {
+  if (!existsSync(COMPILED_WORKER)) {
+    throw new Error(`compiled worker ${COMPILED_WORKER} not found; call compileWorkers() first`);
+  }
   return {
     command: process.execPath,
-    args: ["--import", "tsx", join(BENCH_DIR, "worker.ts")],
+    args: [...nodeFlags, COMPILED_WORKER],
     env: process.env,
   };
 }
@@ -50,7 +58,7 @@ export class WorkerHandle {
   private exitReason: string | null = null;
 
   constructor(command: WorkerCommand) {
-    // The repository root, so that `--import tsx` resolves from its node_modules.
+    // The repository root, whatever directory the harness was started from.
     this.child = spawn(command.command, command.args, {
       cwd: dirname(BENCH_DIR),
       env: command.env,

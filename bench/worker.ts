@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Peer, PeerFactory, PeerMode } from "./peers/peer.js";
 import { PeerUnavailableError } from "./peers/peer.js";
-import { REPLY_PREFIX, type Reply, type Request } from "./protocol.js";
+import { type MemorySample, REPLY_PREFIX, type Reply, type Request } from "./protocol.js";
 import type { WeightsFile } from "./workload.js";
 
 /**
@@ -81,6 +81,40 @@ async function time(active: Peer, steps: number): Promise<Reply> {
   return { ok: true, ms: performance.now() - start };
 }
 
+/**
+ * Trains for `steps` steps from the initial weights and samples memory after every
+ * `sampleEvery` steps and after the last one. Each sample follows two forced full
+ * collections, so heapUsed counts live objects only, not garbage that a later collection
+ * would free. Needs `node --expose-gc`.
+ */
+async function memory(active: Peer, steps: number, sampleEvery: number): Promise<Reply> {
+  const collect = globalThis.gc;
+  if (collect === undefined) {
+    return { ok: false, error: 'worker: "memory" needs the worker started with node --expose-gc' };
+  }
+
+  await active.reset();
+  const samples: MemorySample[] = [];
+  let lastLoss = Number.NaN;
+  const start = performance.now();
+  for (let step = 1; step <= steps; step++) {
+    lastLoss = await active.step();
+    if (step % sampleEvery !== 0 && step !== steps) continue;
+    collect();
+    collect();
+    const usage = process.memoryUsage();
+    samples.push({
+      step,
+      heapUsed: usage.heapUsed,
+      arrayBuffers: usage.arrayBuffers,
+      external: usage.external,
+      rss: usage.rss,
+    });
+  }
+  const ms = performance.now() - start;
+  return { ok: true, samples, lastLoss, ms, maxRssKiB: process.resourceUsage().maxRSS };
+}
+
 async function handle(request: Request): Promise<Reply | null> {
   if (request.op === "setup") return setup(request.peer, request.weightsPath, request.mode);
   if (request.op === "rss") return { ok: true, maxRssKiB: process.resourceUsage().maxRSS };
@@ -88,6 +122,7 @@ async function handle(request: Request): Promise<Reply | null> {
   if (peer === null)
     return { ok: false, error: `worker: "${request.op}" before a successful setup` };
   if (request.op === "check") return check(peer, request.steps);
+  if (request.op === "memory") return memory(peer, request.steps, request.sampleEvery);
   return time(peer, request.steps);
 }
 

@@ -6,29 +6,26 @@
 // operands are all views of the arena run in place. The memory never grows after it is made,
 // because growing would detach every view carved from it.
 //
-// In place, the kernel's 4×4 tiles need: n (the columns of C) a multiple of 4, so that C's row
-// stride is the kernel's; and 4-row slack behind every [rows, width] buffer the tiles read or
-// write, which `rows` carves. The tile sums run in the order of the copying kernels, so both
-// give the same bits.
+// In place, the kernel's 4×4 tiles need n (the columns of C) to be a multiple of 4, so that C's
+// row stride is the kernel's. Rows are not padded: the tiles cover the first m − m mod 4 rows
+// and the JavaScript kernels of matmul.ts the last few. Both sum every entry in the same order,
+// so an entry's bits do not depend on which kernel computed it, nor on how the rows are split
+// between calls (or threads).
+//
+// The memory may be shared (WebAssembly threads): then views of it are SharedArrayBuffer views
+// and another thread can attach to it and run the same products on other rows.
 
-import {
-  type GemmKernelFunction,
-  instantiateGemm,
-  packPanels,
-  roundUp4,
-  roundUp8,
-  runBlocked,
-} from "./matmul-simd.js";
+import { gemmAB, gemmABt } from "./matmul.js";
+import { type GemmKernelFunction, instantiateGemm, roundUp8, runBlocked } from "./matmul-simd.js";
 import type { WasmMemory } from "./wasm-emit.js";
 
 /** One WebAssembly memory of fixed size, carved into buffers, with in-place matrix products. */
 export class GemmArena {
   /** Every double of the memory; the buffers the arena hands out are subarrays of it. */
   readonly data: Float64Array;
-  private readonly memory: WasmMemory;
+  /** The memory, which a worker thread attaches to when it is shared. */
+  readonly memory: WasmMemory;
   private readonly kernel: GemmKernelFunction;
-  /** The buffers carved by `rows`, which have the slack the tiles need. */
-  private readonly padded = new WeakSet<Float64Array>();
   private next = 0;
 
   private constructor(memory: WasmMemory, kernel: GemmKernelFunction) {
@@ -37,19 +34,26 @@ export class GemmArena {
     this.data = new Float64Array(memory.buffer);
   }
 
-  /** An arena of at least `doubles` numbers, or null where WebAssembly SIMD is not available. */
-  static create(doubles: number): GemmArena | null {
-    const instance = instantiateGemm(doubles * 8);
+  /**
+   * An arena of at least `doubles` numbers, or null where WebAssembly SIMD (or, with `shared`,
+   * shared WebAssembly memory) is not available.
+   */
+  static create(doubles: number, shared = false): GemmArena | null {
+    const instance = instantiateGemm(doubles * 8, shared);
     return instance === null ? null : new GemmArena(instance.memory, instance.kernel);
   }
 
-  /** Numbers an arena needs for a [rows, width] buffer from `rows`: 4-row slack, 8-aligned. */
-  static rowsSize(rowCount: number, width: number): number {
-    return roundUp8(roundUp4(rowCount) * width);
+  /**
+   * An arena over an existing shared memory, as made by `create(…, true)` in another thread.
+   * Carving the same sizes in the same order hands out the same buffers.
+   */
+  static attach(memory: WasmMemory): GemmArena | null {
+    const instance = instantiateGemm(0, true, memory);
+    return instance === null ? null : new GemmArena(instance.memory, instance.kernel);
   }
 
-  /** Numbers an arena needs for a buffer from `plain`. */
-  static plainSize(length: number): number {
+  /** Numbers an arena needs for a buffer of `length` numbers (8-aligned). */
+  static size(length: number): number {
     return roundUp8(length);
   }
 
@@ -58,20 +62,16 @@ export class GemmArena {
     return this.data.length - this.next;
   }
 
-  /**
-   * A zeroed [rows, width] buffer with the tiles' slack behind it; the view has rows·width
-   * numbers. Throws when the arena is too small (its size was computed wrong).
-   */
-  rows(rowCount: number, width: number): Float64Array {
-    const start = this.carve(GemmArena.rowsSize(rowCount, width));
-    const view = this.data.subarray(start, start + rowCount * width);
-    this.padded.add(view);
-    return view;
-  }
-
-  /** A zeroed buffer of `length` numbers. */
+  /** A zeroed buffer of `length` numbers. Throws when the arena is too small. */
   plain(length: number): Float64Array {
-    const start = this.carve(GemmArena.plainSize(length));
+    const size = GemmArena.size(length);
+    if (size > this.free) {
+      throw new RangeError(
+        `GemmArena: asked for ${size} numbers with ${this.free} left; size the arena with GemmArena.size for every buffer`,
+      );
+    }
+    const start = this.next;
+    this.next += size;
     return this.data.subarray(start, start + length);
   }
 
@@ -80,14 +80,9 @@ export class GemmArena {
     return view.buffer === this.memory.buffer;
   }
 
-  /** True when `view` was carved by `rows`, so the tiles may read and write past its end. */
-  padded4(view: Float64Array): boolean {
-    return this.padded.has(view);
-  }
-
   /**
-   * C = A·Bᵀ with A [m, k] and C [m, n] carved by `rows`, and B [n, k] anywhere; B is packed
-   * into `panels` (an arena buffer of n·k numbers) first. n must be a multiple of 4.
+   * C = A·Bᵀ with A [m, k] and C [m, n] arena buffers, and B [n, k] given both as is (any
+   * memory; the last rows use it) and as `panels`, an arena buffer from `packPanels`.
    */
   ABt(
     c: Float64Array,
@@ -98,94 +93,51 @@ export class GemmArena {
     k: number,
     n: number,
   ): void {
-    this.check("ABt", n, [c, a], [panels]);
-    packPanels(panels, 0, b, n, n, k);
-    runBlocked(
-      this.kernel,
-      a.byteOffset,
-      panels.byteOffset,
-      c.byteOffset,
-      roundUp4(m),
-      k,
-      n,
-      8 * k,
-      8,
-      32 * k,
-      32,
-      false,
-    );
-  }
-
-  /** C = Aᵀ·B with A [m, k], B [m, n] and C [k, n], all arena buffers; k and n multiples of 4. */
-  AtB(c: Float64Array, a: Float64Array, b: Float64Array, m: number, k: number, n: number): void {
-    this.check("AtB", n, [], [c, a, b]);
-    this.check("AtB", k, [], []);
-    runBlocked(
-      this.kernel,
-      a.byteOffset,
-      b.byteOffset,
-      c.byteOffset,
-      k,
-      m,
-      n,
-      8,
-      8 * k,
-      32,
-      8 * n,
-      false,
-    );
+    this.check("ABt", n, [c, a, panels]);
+    const tiled = m - (m % 4);
+    if (tiled > 0) {
+      const args = [a.byteOffset, panels.byteOffset, c.byteOffset, tiled, k, n] as const;
+      runBlocked(this.kernel, ...args, 8 * k, 8, 32 * k, 32, false);
+    }
+    if (tiled < m) gemmABt(c.subarray(tiled * n), a.subarray(tiled * k), b, m - tiled, k, n);
   }
 
   /**
-   * C (+)= A·B with A [m, k] and C [m, n] carved by `rows`, and B [k, n] an arena buffer. n must
-   * be a multiple of 4. With `accumulate` the products are added to C's values.
+   * C (+)= Aᵀ·B with A [m, k], B [m, n] and C [k, n], all arena buffers; k and n multiples of
+   * 4. With `carry` the sums continue from C's values, so a sum over rows split into several
+   * calls adds its terms in the same order as one call.
    */
-  AB(
+  AtB(
     c: Float64Array,
     a: Float64Array,
     b: Float64Array,
     m: number,
     k: number,
     n: number,
-    accumulate: boolean,
+    carry: boolean,
   ): void {
-    this.check("AB", n, [c, a], [b]);
-    runBlocked(
-      this.kernel,
-      a.byteOffset,
-      b.byteOffset,
-      c.byteOffset,
-      roundUp4(m),
-      k,
-      n,
-      8 * k,
-      8,
-      32,
-      8 * n,
-      accumulate,
-    );
+    this.check("AtB", n, [c, a, b]);
+    this.check("AtB", k, []);
+    const args = [a.byteOffset, b.byteOffset, c.byteOffset, k, m, n] as const;
+    runBlocked(this.kernel, ...args, 8, 8 * k, 32, 8 * n, carry);
   }
 
-  private carve(size: number): number {
-    if (size > this.free) {
-      throw new RangeError(
-        `GemmArena: asked for ${size} numbers with ${this.free} left; size the arena with GemmArena.rowsSize and plainSize for every buffer`,
-      );
+  /** C = A·B with A [m, k], B [k, n] and C [m, n], all arena buffers; n a multiple of 4. */
+  AB(c: Float64Array, a: Float64Array, b: Float64Array, m: number, k: number, n: number): void {
+    this.check("AB", n, [c, a, b]);
+    const tiled = m - (m % 4);
+    if (tiled > 0) {
+      const args = [a.byteOffset, b.byteOffset, c.byteOffset, tiled, k, n] as const;
+      runBlocked(this.kernel, ...args, 8 * k, 8, 32, 8 * n, false);
     }
-    const start = this.next;
-    this.next += size;
-    return start;
+    if (tiled < m) gemmAB(c.subarray(tiled * n), a.subarray(tiled * k), b, m - tiled, k, n);
   }
 
-  /** Throws unless n is a multiple of 4, `padded` were carved by `rows` and `held` lie here. */
-  private check(name: string, n: number, padded: Float64Array[], held: Float64Array[]): void {
-    if (
-      n % 4 !== 0 ||
-      padded.some((view) => !this.padded4(view)) ||
-      held.some((view) => !this.holds(view))
-    ) {
+  /** Throws unless n is a multiple of 4 and every view lies in this arena. */
+  private check(name: string, n: number, views: Float64Array[]): void {
+    if (n % 4 !== 0 || views.some((view) => !this.holds(view))) {
       throw new RangeError(
-        `GemmArena.${name}: needs a width that is a multiple of 4 (received ${n}) and operands carved from this arena (row buffers by rows()); use gemmKernels otherwise`,
+        `GemmArena.${name}: needs a width that is a multiple of 4 (received ${n}) and operands carved from this arena; use gemmKernels otherwise`,
       );
     }
   }

@@ -127,7 +127,7 @@ function emitRowPointer(emit: (...parts: number[][]) => void, q: number): void {
   emit(op.i32(3), op.shl, op.add, op.set(L.pc));
 }
 
-function moduleBytes(): Uint8Array {
+function moduleBytes(shared: boolean): Uint8Array {
   const locals = vector([
     [...unsignedLeb(9), I32],
     [...unsignedLeb(11), V128],
@@ -137,11 +137,19 @@ function moduleBytes(): Uint8Array {
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector([[0x60, ...params, 0x00]])),
-    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, ...memoryLimits(shared)]])),
     ...section(3, vector([[0x00]])),
     ...section(7, vector([[...name("gemm"), 0x00, 0x00]])),
     ...section(10, vector([[...unsignedLeb(code.length), ...code]])),
   ]);
+}
+
+/**
+ * The limits of the imported memory: at least one page; a shared memory must also declare a
+ * maximum (flag 3), here 65536 pages (4 GiB), so that any shared memory made here fits.
+ */
+function memoryLimits(shared: boolean): number[] {
+  return shared ? [0x03, 0x01, ...unsignedLeb(65536)] : [0x00, 0x01];
 }
 
 // --- Driver: copies operands into the module's memory, packs B', runs, copies C out. ---
@@ -163,32 +171,42 @@ type KernelFunction = (
 /** The raw kernel of a module instance: C' (+)= A'·B'ᵀ on byte offsets into its memory. */
 export type GemmKernelFunction = KernelFunction;
 
-/** The compiled kernel module, built once per process; null where WebAssembly SIMD is missing. */
-let compiled: { wasm: WasmApi; module: object } | null | undefined;
+/** The compiled kernel modules (private and shared memory), built once per process. */
+const compiled: ({ wasm: WasmApi; module: object } | null | undefined)[] = [undefined, undefined];
 
-function compiledModule(): { wasm: WasmApi; module: object } | null {
-  if (compiled !== undefined) return compiled;
+function compiledModule(shared: boolean): { wasm: WasmApi; module: object } | null {
+  const slot = shared ? 1 : 0;
+  const cached = compiled[slot];
+  if (cached !== undefined) return cached;
+  compiled[slot] = null;
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  compiled = null;
-  if (wasm === undefined) return compiled;
+  if (wasm === undefined) return null;
   try {
-    compiled = { wasm, module: new wasm.Module(moduleBytes()) };
+    compiled[slot] = { wasm, module: new wasm.Module(moduleBytes(shared)) };
   } catch {
-    // A CompileError here means the engine lacks the SIMD extension: the JS kernels serve.
+    // A CompileError here means the engine lacks the SIMD extension (or, for the shared
+    // variant, WebAssembly threads): the JS kernels serve.
   }
-  return compiled;
+  return compiled[slot];
 }
 
 /**
  * Instantiates the kernel on a memory of `bytes` bytes (rounded up to whole 64 KiB pages) that
- * never grows. Returns null where WebAssembly SIMD is missing.
+ * never grows, or on `existing`, a shared memory made here before. With `shared` the memory is
+ * a shared WebAssembly memory, which worker threads can attach to. Returns null where
+ * WebAssembly SIMD (or shared memory) is missing.
  */
 export function instantiateGemm(
   bytes: number,
+  shared = false,
+  existing?: WasmMemory,
 ): { memory: WasmMemory; kernel: GemmKernelFunction } | null {
-  const built = compiledModule();
+  const built = compiledModule(shared);
   if (built === null) return null;
-  const memory = new built.wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const memory =
+    existing ??
+    new built.wasm.Memory(shared ? { initial: pages, maximum: pages, shared } : { initial: pages });
   const instance = new built.wasm.Instance(built.module, { env: { memory } });
   return { memory, kernel: instance.exports.gemm as GemmKernelFunction };
 }
@@ -401,7 +419,7 @@ function simdKernels(gemm: SimdGemm): GemmKernels {
 
 /** Builds the SIMD kernels, or returns null where WebAssembly SIMD is not available. */
 function createSimdKernels(): GemmKernels | null {
-  return compiledModule() === null ? null : simdKernels(new SimdGemm());
+  return compiledModule(false) === null ? null : simdKernels(new SimdGemm());
 }
 
 /** The WebAssembly SIMD kernels, or null where the engine does not support them. */

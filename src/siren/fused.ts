@@ -10,15 +10,29 @@
 //           + (f'' z_L + f''' Σ_i z_i²) G_L,
 // then dW += dZᵀ·S, db += the value rows of dZ summed over points, dS += dZ·W.
 
-import { tanhAndSlope } from "../dual/batch-activation.js";
 import { JetLayout, type JetSpec } from "../dual/batch-spec.js";
 import { GemmArena } from "../dual/gemm-arena.js";
-import { gemmKernels } from "../dual/matmul-simd.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
 import { ACTIVATIONS, type LayerActivation } from "./activation.js";
+import {
+  backwardRows,
+  forwardRows,
+  gradientPart,
+  partRange,
+  reduceGradients,
+  stageLayer,
+} from "./fused-rows.js";
 
 const LAYER_ACTIVATIONS: readonly LayerActivation[] = [...ACTIVATIONS, "linear"];
+
+/** Options of a `FusedLayerWorkspace`. */
+export interface FusedWorkspaceOptions {
+  /** Carve the buffers from this arena, so the matrix products run in place. */
+  readonly arena?: GemmArena | null;
+  /** Split the points into this many parts for the gradient sums (default 1). */
+  readonly parts?: number;
+}
 
 /**
  * Buffers of one fused layer for N points, the streams of `layout`, `inputs` → `outputs`
@@ -56,12 +70,20 @@ export class FusedLayerWorkspace {
   /** Arena copies of W for the in-place products: as given, and packed in panels of four rows. */
   readonly weightCopy: Float64Array;
   readonly weightPanels: Float64Array;
-  /** Arena buffer for this layer's dW before it is added to the caller's gradient. */
-  readonly weightGradient: Float64Array;
+  /** Arena copy of b. */
+  readonly biasCopy: Float64Array;
+  /**
+   * Number of parts the points are split into for the gradient sums (see fused-rows.ts), and
+   * each part's sums of dW ([outputs, inputs]) and db ([outputs]).
+   */
+  readonly parts: number;
+  readonly partialW: Float64Array[];
+  readonly partialB: Float64Array[];
   /** Input streams S of the last forward, shape [K·N, inputs]. */
   input: Float64Array | null = null;
-  /** Weights W of the last forward, shape [outputs, inputs]. */
+  /** Weights W and bias b of the last forward (the arena copies when there is an arena). */
   weights: Float64Array | null = null;
+  bias: Float64Array | null = null;
 
   constructor(
     points: number,
@@ -70,7 +92,7 @@ export class FusedLayerWorkspace {
     outputs: number,
     activation: LayerActivation,
     omega = 1,
-    arena: GemmArena | null = null,
+    options: FusedWorkspaceOptions = {},
   ) {
     for (const [name, value] of [
       ["points", points],
@@ -99,25 +121,33 @@ export class FusedLayerWorkspace {
     this.activation = activation;
     this.omega = activation === "sine" ? omega : 1;
 
+    const arena = options.arena ?? null;
+    const parts = options.parts ?? 1;
+    if (!Number.isInteger(parts) || parts < 1 || parts > points) {
+      throw new RangeError(
+        `FusedLayerWorkspace: parts must be an integer from 1 to the number of points (${points}), received ${String(parts)}`,
+      );
+    }
     this.arena = arena;
+    this.parts = parts;
     const rows = this.layout.streams * points;
     const linear = activation === "linear";
-    const rowBuffer = (width: number) =>
-      arena === null ? new Float64Array(rows * width) : arena.rows(rows, width);
-    const plain = (length: number) =>
+    const buffer = (length: number) =>
       arena === null ? new Float64Array(length) : arena.plain(length);
 
-    this.z = rowBuffer(outputs);
-    this.y = linear ? this.z : rowBuffer(outputs);
-    this.dz = linear ? new Float64Array(0) : rowBuffer(outputs);
+    this.z = buffer(rows * outputs);
+    this.y = linear ? this.z : buffer(rows * outputs);
+    this.dz = linear ? new Float64Array(0) : buffer(rows * outputs);
     const valueSize = linear ? 0 : points * outputs;
-    this.d1 = plain(valueSize);
-    this.d2 = plain(valueSize);
-    this.d3 = plain(valueSize);
-    const weightSize = arena === null ? 0 : inputs * outputs;
-    this.weightCopy = plain(weightSize);
-    this.weightPanels = plain(weightSize);
-    this.weightGradient = plain(weightSize);
+    this.d1 = buffer(valueSize);
+    this.d2 = buffer(valueSize);
+    this.d3 = buffer(valueSize);
+    const copies = arena === null ? 0 : 1;
+    this.weightCopy = buffer(copies * inputs * outputs);
+    this.weightPanels = buffer(copies * inputs * outputs);
+    this.biasCopy = buffer(copies * outputs);
+    this.partialW = Array.from({ length: parts }, () => buffer(inputs * outputs));
+    this.partialB = Array.from({ length: parts }, () => buffer(outputs));
   }
 
   /** Numbers of a `GemmArena` that a workspace with these arguments carves from it. */
@@ -127,16 +157,18 @@ export class FusedLayerWorkspace {
     inputs: number,
     outputs: number,
     activation: LayerActivation,
+    parts = 1,
   ): number {
     const layout = spec instanceof JetLayout ? spec : new JetLayout(spec);
     const rows = layout.streams * points;
     const linear = activation === "linear";
-    const rowBuffers = linear ? 1 : 3;
-    const valueBuffers = linear ? 0 : 3;
+    const size = GemmArena.size;
     return (
-      rowBuffers * GemmArena.rowsSize(rows, outputs) +
-      valueBuffers * GemmArena.plainSize(points * outputs) +
-      3 * GemmArena.plainSize(inputs * outputs)
+      (linear ? 1 : 3) * size(rows * outputs) +
+      (linear ? 0 : 3) * size(points * outputs) +
+      2 * size(inputs * outputs) +
+      size(outputs) +
+      parts * (size(inputs * outputs) + size(outputs))
     );
   }
 
@@ -158,104 +190,9 @@ export function fusedLayerForward(
   bias: Float64Array,
 ): Float64Array {
   checkForwardSizes(ws, input, weights, bias);
-  const rows = ws.rows;
-  const out = ws.outputs;
-  ws.input = input;
-  ws.weights = weights;
-
-  const arena = ws.arena;
-  if (arena !== null && out % 4 === 0 && arena.padded4(input)) {
-    arena.ABt(ws.z, input, weights, ws.weightPanels, rows, ws.inputs, out);
-  } else {
-    gemmKernels.ABt(ws.z, input, weights, rows, ws.inputs, out);
-  }
-  if (arena !== null) ws.weightCopy.set(weights);
-  for (let p = 0; p < ws.points; p++) {
-    const row = p * out;
-    for (let o = 0; o < out; o++) ws.z[row + o] += bias[o];
-  }
-  if (ws.activation === "linear") return ws.y;
-
-  fillDerivatives(ws);
-  applyActivation(ws);
+  stageLayer(ws, input, weights, bias);
+  forwardRows(ws, 0, ws.points);
   return ws.y;
-}
-
-/** Writes f(z) into the value stream of y and f', f'', f''' into d1, d2, d3. */
-function fillDerivatives(ws: FusedLayerWorkspace): void {
-  const size = ws.points * ws.outputs;
-  const { z, y, d1, d2, d3 } = ws;
-
-  if (ws.activation === "sine") {
-    // d sin(ωz) = ω cos(ωz) dz; then −ω² sin(ωz), −ω³ cos(ωz).
-    const omega = ws.omega;
-    const omega2 = omega * omega;
-    for (let e = 0; e < size; e++) {
-      const w = omega * z[e];
-      const s = Math.sin(w);
-      const c = Math.cos(w);
-      y[e] = s;
-      d1[e] = omega * c;
-      d2[e] = -omega2 * s;
-      d3[e] = -omega2 * omega * c;
-    }
-  } else if (ws.activation === "tanh") {
-    // t' = sech², t'' = −2t sech², t''' = −2 sech² (1 − 3t²). sech² comes from exp(−2|z|), not
-    // from 1 − t², which cancels once t² rounds near 1 (see src/dual/batch-activation.ts).
-    for (let e = 0; e < size; e++) {
-      tanhAndSlope(z[e], e, y, d1);
-      const t = y[e];
-      const slope = d1[e];
-      d2[e] = -2 * t * slope;
-      d3[e] = -2 * slope * (1 - 3 * t * t);
-    }
-  } else {
-    // relu'(z) = 1 for z > 0, else 0 (so relu'(0) = 0); relu'' = relu''' = 0. NaN stays NaN.
-    for (let e = 0; e < size; e++) {
-      const x = z[e];
-      // Math.max returns NaN for NaN, where x > 0 ? x : 0 would hide it.
-      y[e] = Math.max(x, 0);
-      d1[e] = x > 0 ? 1 : 0;
-      if (Number.isNaN(x)) d1[e] = x;
-      d2[e] = 0;
-      d3[e] = 0;
-    }
-  }
-}
-
-/** Writes the derivative streams of y from those of z (the value stream is already set). */
-function applyActivation(ws: FusedLayerWorkspace): void {
-  const layout = ws.layout;
-  const size = ws.points * ws.outputs;
-  const { z, y, d1, d2 } = ws;
-
-  for (let s = 1; s <= layout.spec.first.length; s++) {
-    const base = s * size;
-    for (let e = 0; e < size; e++) y[base + e] = d1[e] * z[base + e];
-  }
-
-  for (let k = 0; k < layout.secondStreams.length; k++) {
-    const base = layout.secondStreams[k] * size;
-    const baseI = layout.secondFactors[2 * k] * size;
-    const baseJ = layout.secondFactors[2 * k + 1] * size;
-    for (let e = 0; e < size; e++) {
-      y[base + e] = d1[e] * z[base + e] + d2[e] * z[baseI + e] * z[baseJ + e];
-    }
-  }
-
-  const lap = layout.laplacianStream;
-  if (lap >= 0) {
-    const base = lap * size;
-    const factors = layout.laplacianFactors;
-    for (let e = 0; e < size; e++) {
-      let squares = 0;
-      for (let q = 0; q < factors.length; q++) {
-        const zi = z[factors[q] * size + e];
-        squares += zi * zi;
-      }
-      y[base + e] = d1[e] * z[base + e] + d2[e] * squares;
-    }
-  }
 }
 
 /**
@@ -272,115 +209,20 @@ export function fusedLayerBackward(
   gb: Float64Array | null,
   overwriteCtIn = false,
 ): void {
-  const input = ws.input;
-  const weights = ws.weights;
-  if (input === null || weights === null) {
+  if (ws.input === null || ws.weights === null) {
     throw new RangeError(
       "fusedLayerBackward: the workspace has no forward to differentiate; call fusedLayerForward first",
     );
   }
   checkBackwardSizes(ws, ctOut, ctIn, gW, gb);
-  const rows = ws.rows;
-  const out = ws.outputs;
 
-  const dz = ws.activation === "linear" ? ctOut : ws.dz;
-  if (ws.activation !== "linear") activationBackward(ws, ctOut);
-
-  if (gW !== null) weightGradient(ws, dz, input, gW);
-  if (gb !== null) {
-    for (let p = 0; p < ws.points; p++) {
-      const row = p * out;
-      for (let o = 0; o < out; o++) gb[o] += dz[row + o];
-    }
+  backwardRows(ws, ctOut, ctIn, 0, ws.points, overwriteCtIn);
+  if (gW === null && gb === null) return;
+  for (let q = 0; q < ws.parts; q++) {
+    const [p0, p1] = partRange(ws.points, ws.parts, q);
+    gradientPart(ws, ctOut, q, p0, p1);
   }
-  if (ctIn === null) return;
-
-  const arena = ws.arena;
-  if (arena !== null && ws.inputs % 4 === 0 && arena.padded4(ctIn) && arena.padded4(dz)) {
-    arena.AB(ctIn, dz, ws.weightCopy, rows, out, ws.inputs, !overwriteCtIn);
-  } else {
-    gemmKernels.AB(ctIn, dz, weights, rows, out, ws.inputs, !overwriteCtIn);
-  }
-}
-
-/** gW += dZᵀ·S, in place in the arena when dZ and S are arena buffers and the widths allow. */
-function weightGradient(
-  ws: FusedLayerWorkspace,
-  dz: Float64Array,
-  input: Float64Array,
-  gW: Float64Array,
-): void {
-  const arena = ws.arena;
-  const fits = ws.inputs % 4 === 0 && ws.outputs % 4 === 0;
-  if (arena === null || !fits || !arena.holds(dz) || !arena.holds(input)) {
-    gemmKernels.AtB(gW, dz, input, ws.rows, ws.outputs, ws.inputs, true);
-    return;
-  }
-
-  const sums = ws.weightGradient;
-  arena.AtB(sums, dz, input, ws.rows, ws.outputs, ws.inputs);
-  for (let e = 0; e < sums.length; e++) gW[e] += sums[e];
-}
-
-/** Writes dZ = (the activation's jet map)ᵀ G into ws.dz; the formulas head this file. */
-function activationBackward(ws: FusedLayerWorkspace, g: Float64Array): void {
-  const layout = ws.layout;
-  const size = ws.points * ws.outputs;
-  const { z, dz, d1, d2, d3 } = ws;
-  const firstCount = layout.spec.first.length;
-
-  // y = f(z): the value gets f' G.
-  for (let e = 0; e < size; e++) dz[e] = d1[e] * g[e];
-
-  // y_i = f' z_i: z_i gets f' G_i and the value gets f'' z_i G_i.
-  for (let s = 1; s <= firstCount; s++) {
-    const base = s * size;
-    for (let e = 0; e < size; e++) {
-      const gi = g[base + e];
-      dz[base + e] = d1[e] * gi;
-      dz[e] += d2[e] * z[base + e] * gi;
-    }
-  }
-
-  // y_ij = f' z_ij + f'' z_i z_j: z_ij gets f' G_ij, z_i gets f'' z_j G_ij, z_j gets
-  // f'' z_i G_ij and the value (f'' z_ij + f''' z_i z_j) G_ij. For i = j both of the middle
-  // updates land on the same stream.
-  for (let k = 0; k < layout.secondStreams.length; k++) {
-    const base = layout.secondStreams[k] * size;
-    const baseI = layout.secondFactors[2 * k] * size;
-    const baseJ = layout.secondFactors[2 * k + 1] * size;
-    for (let e = 0; e < size; e++) {
-      const gij = g[base + e];
-      const zi = z[baseI + e];
-      const zj = z[baseJ + e];
-      const weighted = d2[e] * gij;
-      dz[base + e] = d1[e] * gij;
-      dz[baseI + e] += weighted * zj;
-      dz[baseJ + e] += weighted * zi;
-      dz[e] += weighted * z[base + e] + d3[e] * zi * zj * gij;
-    }
-  }
-
-  // y_L = f' z_L + f'' Σ z_i²: z_L gets f' G_L, z_i gets 2 f'' z_i G_L and the value
-  // (f'' z_L + f''' Σ z_i²) G_L.
-  const lap = layout.laplacianStream;
-  if (lap >= 0) {
-    const base = lap * size;
-    const factors = layout.laplacianFactors;
-    for (let e = 0; e < size; e++) {
-      const gl = g[base + e];
-      dz[base + e] = d1[e] * gl;
-      const twice = 2 * d2[e] * gl;
-      let squares = 0;
-      for (let q = 0; q < factors.length; q++) {
-        const offset = factors[q] * size + e;
-        const zi = z[offset];
-        squares += zi * zi;
-        dz[offset] += twice * zi;
-      }
-      dz[e] += (d2[e] * z[base + e] + d3[e] * squares) * gl;
-    }
-  }
+  reduceGradients(ws, gW, gb);
 }
 
 /**

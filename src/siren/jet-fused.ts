@@ -7,7 +7,16 @@ import { secondKey, TapeJet } from "../tape/jet.js";
 import { slice } from "../tape/ops.js";
 import type { Tape } from "../tape/tape.js";
 import type { Tensor } from "../tape/tensor.js";
-import { FusedLayerWorkspace, fusedLayerBackward, fusedLayerForward } from "./fused.js";
+import {
+  buildFusedSet,
+  type FusedPlan,
+  type FusedSet,
+  fusedPartRunner,
+  planSize,
+  runBackward,
+  runForward,
+} from "./fused-network.js";
+import { reduceGradients, stageLayer } from "./fused-rows.js";
 import type { Mlp } from "./mlp.js";
 import { type LayerTensors, registerParams } from "./params-on-tape.js";
 
@@ -18,16 +27,8 @@ import { type LayerTensors, registerParams } from "./params-on-tape.js";
  */
 const MAX_CACHED_SETS = 4;
 
-/**
- * Buffers of one fused evaluation: the stacked input streams, one workspace per layer, the
- * cotangent of every layer's output, all carved from one arena where WebAssembly SIMD exists.
- */
-interface WorkspaceSet {
-  readonly input: Float64Array;
-  readonly layers: FusedLayerWorkspace[];
-  /** cotangents[l] holds the cotangent of layer l's output streams during the backward. */
-  readonly cotangents: Float64Array[];
-  /** The tape that used this set last; the set is free once that tape has been released. */
+/** A fused set with the tape that used it last; it is free once that tape is released. */
+interface WorkspaceSet extends FusedSet {
   owner: Tape | null;
 }
 
@@ -61,23 +62,21 @@ function networkOp(tape: Tape, input: Tensor, params: LayerTensors[], set: Works
   const inputs = [input, ...params.flatMap(({ W, b }) => [W, b])];
 
   const forward = () => {
-    let streams = input.data;
     layers.forEach((ws, l) => {
       const { W, b } = params[l]!;
-      streams = fusedLayerForward(ws, streams, W.data, b.data);
+      stageLayer(ws, l === 0 ? set.input : layers[l - 1]!.y, W.data, b.data);
     });
+    runForward(set);
   };
 
+  // The input streams are a tape constant, so inputCts[0] is null; parameter l has W at
+  // 1 + 2l and b at 2 + 2l.
   const vjp = (ct: Float64Array, inputCts: (Float64Array | null)[]) => {
-    // Layer l reads the cotangent of its output from cotangents[l] and, for l > 0, writes that
-    // of its input (the output of layer l − 1) into cotangents[l − 1].
     set.cotangents[layers.length - 1]!.set(ct);
-    for (let l = layers.length - 1; l >= 0; l--) {
-      const ctIn = l > 0 ? set.cotangents[l - 1]! : (inputCts[0] ?? null);
-      const gW = inputCts[1 + 2 * l] ?? null;
-      const gb = inputCts[2 + 2 * l] ?? null;
-      fusedLayerBackward(layers[l]!, set.cotangents[l]!, ctIn, gW, gb, l > 0);
-    }
+    runBackward(set);
+    layers.forEach((ws, l) => {
+      reduceGradients(ws, inputCts[1 + 2 * l] ?? null, inputCts[2 + 2 * l] ?? null);
+    });
   };
 
   return tape.custom("fusedNetwork", inputs, [last.rows, last.outputs], forward, vjp, {
@@ -108,31 +107,22 @@ function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: num
 }
 
 function buildWorkspaces(model: Mlp, layout: JetLayout, count: number): WorkspaceSet {
-  const rows = layout.streams * count;
-  let size = GemmArena.rowsSize(rows, model.inputs);
-  for (const layer of model.layers) {
-    size += FusedLayerWorkspace.arenaSize(count, layout, layer.in, layer.out, layer.activation);
-    size += GemmArena.rowsSize(rows, layer.out);
-  }
-  const arena = GemmArena.create(size);
-  const rowBuffer = (width: number) =>
-    arena === null ? new Float64Array(rows * width) : arena.rows(rows, width);
-
-  const input = rowBuffer(model.inputs);
-  const layers = model.layers.map(
-    (layer) =>
-      new FusedLayerWorkspace(
-        count,
-        layout,
-        layer.in,
-        layer.out,
-        layer.activation,
-        layer.omega,
-        arena,
-      ),
-  );
-  const cotangents = model.layers.map((layer) => rowBuffer(layer.out));
-  return { input, layers, cotangents, owner: null };
+  const plan: FusedPlan = {
+    count,
+    inputs: model.inputs,
+    spec: layout.spec,
+    layers: model.layers.map(({ in: inputs, out, activation, omega }) => ({
+      in: inputs,
+      out,
+      activation,
+      omega,
+    })),
+  };
+  // With a part runner installed the arena is shared, so that its threads can attach to it.
+  const size = planSize(plan);
+  const shared = fusedPartRunner() !== null;
+  const arena = (shared ? GemmArena.create(size, true) : null) ?? GemmArena.create(size);
+  return { ...buildFusedSet(plan, arena), owner: null };
 }
 
 /** Writes the seed streams: the value x̂ = scale·x + shift, the tangents d(x̂)/dx, zero curvature. */

@@ -1,0 +1,67 @@
+// Compiles the worker, its peers and the src/ files they import to JavaScript with the project's tsc.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_DIR = dirname(BENCH_DIR);
+
+/** tsconfig of the worker build: the repository's compiler options, emitting JavaScript. */
+const WORKER_TSCONFIG = join(BENCH_DIR, "tsconfig.workers.json");
+
+/**
+ * Output directory of this harness process's build. It sits inside the repository, so that
+ * Node resolves @tensorflow/tfjs and @jax-js/jax from the repository's node_modules, and the
+ * process id keeps two benchmark runs at once from deleting each other's files.
+ */
+export const COMPILED_DIR = join(BENCH_DIR, ".cache", "js", String(process.pid));
+
+/** The compiled bench/worker.ts. With rootDir at the repository root, bench/ and src/ keep their layout. */
+export const COMPILED_WORKER = join(COMPILED_DIR, "bench", "worker.js");
+
+/** Raised when tsc reports errors or cannot start; the message contains tsc's output. */
+export class CompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CompileError";
+  }
+}
+
+/**
+ * Compiles bench/worker.ts and bench/peers/*.ts, with every src/ file they import, into
+ * COMPILED_DIR, after deleting what an earlier build left there. Worker processes then run
+ * as plain `node`, without the tsx loader and its 40 to 70 MiB of RSS. Type errors count as
+ * a failed build (`noEmitOnError`), so no partial output is left behind.
+ */
+export function compileWorkers(log: (message: string) => void): void {
+  removeCompiled();
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  log(`compiling the worker processes with tsc into ${relative(REPO_DIR, COMPILED_DIR)}`);
+  const started = performance.now();
+  const result = spawnSync(
+    process.execPath,
+    [tsc, "-p", WORKER_TSCONFIG, "--outDir", COMPILED_DIR],
+    { cwd: REPO_DIR, encoding: "utf8" },
+  );
+
+  if (result.error !== undefined) {
+    throw new CompileError(`tsc failed to start: ${result.error.message}`);
+  }
+  if (result.status !== 0 || !existsSync(COMPILED_WORKER)) {
+    // tsc prints its diagnostics on stdout.
+    const output = `${result.stdout}${result.stderr}`.trim();
+    const exit = result.signal ?? `exit code ${result.status}`;
+    throw new CompileError(
+      `tsc -p ${relative(REPO_DIR, WORKER_TSCONFIG)} failed (${exit}):\n${output}`,
+    );
+  }
+  log(`compiled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Deletes this process's build directory; a missing directory is not an error. */
+export function removeCompiled(): void {
+  rmSync(COMPILED_DIR, { recursive: true, force: true });
+}

@@ -1,0 +1,120 @@
+// Memory check of the fused path: peak RSS and heap growth over a long training run in its own worker.
+
+import { FUSED } from "./peers/registry.js";
+import type { MemoryReply, MemorySample, SetupReply } from "./protocol.js";
+import { nodeWorkerCommand, WorkerHandle } from "./runner.js";
+import { HARMONIC_64, writeWeights } from "./workload.js";
+
+/** Limit on the worker's peak RSS: 100 MB, as bytes (95.4 MiB). */
+export const PEAK_RSS_LIMIT_BYTES = 100_000_000;
+
+/**
+ * Limit on the growth of heapUsed (after forced collections) from the first sample to the
+ * last, in bytes. A leak of only 100 bytes per step adds 0.9 MB over the 9000 steps from step
+ * 1000 to step 10 000, so a leak of any size that matters shows; 1 MiB is still far above the
+ * few KiB by which heapUsed moves between samples of a run without a leak.
+ */
+export const HEAP_GROWTH_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Steps between memory samples. The first sample comes after this many steps, not at step 0,
+ * because the first steps compile code and allocate the workspaces that later steps reuse.
+ */
+export const MEMORY_SAMPLE_EVERY = 1000;
+
+/** Default number of training steps of the memory check. */
+export const MEMORY_STEPS = 10_000;
+
+const SETUP_TIMEOUT_MS = 180_000;
+
+/** Time allowed per step of the memory run: about 20 times the fused step of harmonic-64 here. */
+const MEMORY_TIMEOUT_MS_PER_STEP = 100;
+
+/** Outcome of the memory check. Byte counts are `process.memoryUsage()` and `maxRSS` figures. */
+export interface MemoryReport {
+  readonly peer: string;
+  readonly workload: string;
+  readonly steps: number;
+  readonly sampleEvery: number;
+  readonly peakRssLimitBytes: number;
+  readonly heapGrowthLimitBytes: number;
+  status: "ok" | "error";
+  reason?: string;
+  /** Memory after forced collections, every `sampleEvery` steps and after the last step. */
+  samples?: MemorySample[];
+  /** Loss before the last update, to show the run trained. */
+  lastLoss?: number;
+  /** Wall time of the training steps, forced collections included. */
+  seconds?: number;
+  peakRssBytes?: number;
+  /** heapUsed of the last sample minus that of the first. */
+  heapGrowthBytes?: number;
+  /** The same difference for arrayBuffers (typed-array storage, wasm memory); reported only. */
+  arrayBuffersGrowthBytes?: number;
+  rssPassed?: boolean;
+  heapPassed?: boolean;
+  /** Whether both limits hold. */
+  passed?: boolean;
+}
+
+/**
+ * Trains harmonic-64 on the fused path for `steps` steps (at least two sample intervals) in
+ * a fresh worker started with `--expose-gc`, then checks its peak RSS and heap growth.
+ */
+export async function runMemoryCheck(
+  steps: number,
+  log: (message: string) => void,
+): Promise<MemoryReport> {
+  const report: MemoryReport = {
+    peer: FUSED,
+    workload: HARMONIC_64.id,
+    steps,
+    sampleEvery: MEMORY_SAMPLE_EVERY,
+    peakRssLimitBytes: PEAK_RSS_LIMIT_BYTES,
+    heapGrowthLimitBytes: HEAP_GROWTH_LIMIT_BYTES,
+    status: "ok",
+  };
+  const weightsPath = writeWeights(HARMONIC_64);
+  const worker = new WorkerHandle(nodeWorkerCommand(["--expose-gc"]));
+
+  try {
+    log(`[memory] ${FUSED} on ${HARMONIC_64.id}: ${steps} training steps in a fresh worker`);
+    const setup = await worker.request<SetupReply>(
+      { op: "setup", peer: FUSED, weightsPath, mode: "train" },
+      SETUP_TIMEOUT_MS,
+    );
+    if (!setup.ok) return failed(report, setup.error);
+
+    const reply = await worker.request<MemoryReply>(
+      { op: "memory", steps, sampleEvery: MEMORY_SAMPLE_EVERY },
+      60_000 + steps * MEMORY_TIMEOUT_MS_PER_STEP,
+    );
+    if (!reply.ok) return failed(report, reply.error);
+    evaluate(report, reply);
+  } catch (error) {
+    return failed(report, (error as Error).message);
+  } finally {
+    await worker.close();
+  }
+  return report;
+}
+
+function evaluate(report: MemoryReport, reply: Extract<MemoryReply, { ok: true }>): void {
+  const first = reply.samples[0]!;
+  const last = reply.samples[reply.samples.length - 1]!;
+  report.samples = reply.samples;
+  report.lastLoss = reply.lastLoss;
+  report.seconds = reply.ms / 1000;
+  report.peakRssBytes = reply.maxRssKiB * 1024;
+  report.heapGrowthBytes = last.heapUsed - first.heapUsed;
+  report.arrayBuffersGrowthBytes = last.arrayBuffers - first.arrayBuffers;
+  report.rssPassed = report.peakRssBytes < PEAK_RSS_LIMIT_BYTES;
+  report.heapPassed = report.heapGrowthBytes < HEAP_GROWTH_LIMIT_BYTES;
+  report.passed = report.rssPassed && report.heapPassed;
+}
+
+function failed(report: MemoryReport, reason: string): MemoryReport {
+  report.status = "error";
+  report.reason = reason.length > 400 ? `${reason.slice(0, 400)}…` : reason;
+  return report;
+}

@@ -1,0 +1,151 @@
+// The elementwise part of the fused layer: the activation's jet map and its transpose.
+//
+// Every pass works on the elements [e0, e1) of each stream (stream s holds elements
+// s·N·out .. (s + 1)·N·out − 1, point p at p·out .. p·out + out − 1), so that the points of a
+// batch can be split between threads. An element's result does not depend on the split.
+// The formulas are those at the head of fused.ts.
+
+import { tanhAndSlope } from "../dual/batch-activation.js";
+import type { FusedLayerWorkspace } from "./fused.js";
+
+/** Writes f(z) into the value stream of y and f', f'', f''' into d1, d2, d3, for [e0, e1). */
+export function fillDerivatives(ws: FusedLayerWorkspace, e0: number, e1: number): void {
+  const { z, y, d1, d2, d3 } = ws;
+
+  if (ws.activation === "sine") {
+    // d sin(ωz) = ω cos(ωz) dz; then −ω² sin(ωz), −ω³ cos(ωz).
+    const omega = ws.omega;
+    const omega2 = omega * omega;
+    for (let e = e0; e < e1; e++) {
+      const w = omega * z[e];
+      const s = Math.sin(w);
+      const c = Math.cos(w);
+      y[e] = s;
+      d1[e] = omega * c;
+      d2[e] = -omega2 * s;
+      d3[e] = -omega2 * omega * c;
+    }
+  } else if (ws.activation === "tanh") {
+    // t' = sech², t'' = −2t sech², t''' = −2 sech² (1 − 3t²). sech² comes from exp(−2|z|), not
+    // from 1 − t², which cancels once t² rounds near 1 (see src/dual/batch-activation.ts).
+    for (let e = e0; e < e1; e++) {
+      tanhAndSlope(z[e], e, y, d1);
+      const t = y[e];
+      const slope = d1[e];
+      d2[e] = -2 * t * slope;
+      d3[e] = -2 * slope * (1 - 3 * t * t);
+    }
+  } else {
+    // relu'(z) = 1 for z > 0, else 0 (so relu'(0) = 0); relu'' = relu''' = 0. NaN stays NaN.
+    for (let e = e0; e < e1; e++) {
+      const x = z[e];
+      // Math.max returns NaN for NaN, where x > 0 ? x : 0 would hide it.
+      y[e] = Math.max(x, 0);
+      d1[e] = x > 0 ? 1 : 0;
+      if (Number.isNaN(x)) d1[e] = x;
+      d2[e] = 0;
+      d3[e] = 0;
+    }
+  }
+}
+
+/** Writes the derivative streams of y from those of z for [e0, e1) (the value stream is set). */
+export function applyActivation(ws: FusedLayerWorkspace, e0: number, e1: number): void {
+  const layout = ws.layout;
+  const size = ws.points * ws.outputs;
+  const { z, y, d1, d2 } = ws;
+
+  for (let s = 1; s <= layout.spec.first.length; s++) {
+    const base = s * size;
+    for (let e = e0; e < e1; e++) y[base + e] = d1[e] * z[base + e];
+  }
+
+  for (let k = 0; k < layout.secondStreams.length; k++) {
+    const base = layout.secondStreams[k] * size;
+    const baseI = layout.secondFactors[2 * k] * size;
+    const baseJ = layout.secondFactors[2 * k + 1] * size;
+    for (let e = e0; e < e1; e++) {
+      y[base + e] = d1[e] * z[base + e] + d2[e] * z[baseI + e] * z[baseJ + e];
+    }
+  }
+
+  const lap = layout.laplacianStream;
+  if (lap >= 0) {
+    const base = lap * size;
+    const factors = layout.laplacianFactors;
+    for (let e = e0; e < e1; e++) {
+      let squares = 0;
+      for (let q = 0; q < factors.length; q++) {
+        const zi = z[factors[q] * size + e];
+        squares += zi * zi;
+      }
+      y[base + e] = d1[e] * z[base + e] + d2[e] * squares;
+    }
+  }
+}
+
+/** Writes dZ = (the activation's jet map)ᵀ G into ws.dz for [e0, e1). */
+export function activationBackward(
+  ws: FusedLayerWorkspace,
+  g: Float64Array,
+  e0: number,
+  e1: number,
+): void {
+  const layout = ws.layout;
+  const size = ws.points * ws.outputs;
+  const { z, dz, d1, d2, d3 } = ws;
+  const firstCount = layout.spec.first.length;
+
+  // y = f(z): the value gets f' G.
+  for (let e = e0; e < e1; e++) dz[e] = d1[e] * g[e];
+
+  // y_i = f' z_i: z_i gets f' G_i and the value gets f'' z_i G_i.
+  for (let s = 1; s <= firstCount; s++) {
+    const base = s * size;
+    for (let e = e0; e < e1; e++) {
+      const gi = g[base + e];
+      dz[base + e] = d1[e] * gi;
+      dz[e] += d2[e] * z[base + e] * gi;
+    }
+  }
+
+  // y_ij = f' z_ij + f'' z_i z_j: z_ij gets f' G_ij, z_i gets f'' z_j G_ij, z_j gets
+  // f'' z_i G_ij and the value (f'' z_ij + f''' z_i z_j) G_ij. For i = j both of the middle
+  // updates land on the same stream.
+  for (let k = 0; k < layout.secondStreams.length; k++) {
+    const base = layout.secondStreams[k] * size;
+    const baseI = layout.secondFactors[2 * k] * size;
+    const baseJ = layout.secondFactors[2 * k + 1] * size;
+    for (let e = e0; e < e1; e++) {
+      const gij = g[base + e];
+      const zi = z[baseI + e];
+      const zj = z[baseJ + e];
+      const weighted = d2[e] * gij;
+      dz[base + e] = d1[e] * gij;
+      dz[baseI + e] += weighted * zj;
+      dz[baseJ + e] += weighted * zi;
+      dz[e] += weighted * z[base + e] + d3[e] * zi * zj * gij;
+    }
+  }
+
+  // y_L = f' z_L + f'' Σ z_i²: z_L gets f' G_L, z_i gets 2 f'' z_i G_L and the value
+  // (f'' z_L + f''' Σ z_i²) G_L.
+  const lap = layout.laplacianStream;
+  if (lap >= 0) {
+    const base = lap * size;
+    const factors = layout.laplacianFactors;
+    for (let e = e0; e < e1; e++) {
+      const gl = g[base + e];
+      dz[base + e] = d1[e] * gl;
+      const twice = 2 * d2[e] * gl;
+      let squares = 0;
+      for (let q = 0; q < factors.length; q++) {
+        const offset = factors[q] * size + e;
+        const zi = z[offset];
+        squares += zi * zi;
+        dz[offset] += twice * zi;
+      }
+      dz[e] += (d2[e] * z[base + e] + d3[e] * squares) * gl;
+    }
+  }
+}
