@@ -107,23 +107,31 @@ export function buildFusedSet(plan: FusedPlan, arena: GemmArena | null): FusedSe
   return { plan, parts, arena, input, layers, cotangents };
 }
 
-/** Runs part q's forward through every layer (W and b staged, inputs bound). */
-export function forwardPart(set: FusedSet, q: number): void {
+/**
+ * Runs part q's forward through every layer (W and b staged, inputs bound), calling
+ * `afterLayer` after each.
+ */
+export function forwardPart(set: FusedSet, q: number, afterLayer?: () => void): void {
   const [p0, p1] = partRange(set.plan.count, set.parts, q);
-  for (const ws of set.layers) forwardRows(ws, p0, p1);
+  for (const ws of set.layers) {
+    forwardRows(ws, p0, p1);
+    afterLayer?.();
+  }
 }
 
 /**
  * Runs part q's backward through every layer, from the cotangent in the last entry of
- * `set.cotangents`: the cotangents of the hidden outputs, then part q's gradient sums.
+ * `set.cotangents`: the cotangents of the hidden outputs, then part q's gradient sums. Calls
+ * `afterLayer` after each layer.
  */
-export function backwardPart(set: FusedSet, q: number): void {
+export function backwardPart(set: FusedSet, q: number, afterLayer?: () => void): void {
   const [p0, p1] = partRange(set.plan.count, set.parts, q);
   for (let l = set.layers.length - 1; l >= 0; l--) {
     const ws = set.layers[l]!;
     const ctOut = set.cotangents[l]!;
     backwardRows(ws, ctOut, l > 0 ? set.cotangents[l - 1]! : null, p0, p1, true);
     gradientPart(ws, ctOut, q, p0, p1);
+    afterLayer?.();
   }
 }
 

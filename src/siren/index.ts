@@ -13,10 +13,21 @@ export { createInputMap, type DomainBox, type InputMap, validateDomain } from ".
 export { evaluateScalar } from "./forward-scalar.js";
 export {
   FusedLayerWorkspace,
+  type FusedWorkspaceOptions,
   fusedLayerBackward,
   fusedLayerForward,
   fusedLayerOp,
 } from "./fused.js";
+export {
+  type FusedPartRunner,
+  type FusedPlan,
+  type FusedSet,
+  fusedPartRunner,
+  PART_POINTS,
+  partsFor,
+  setFusedPartRunner,
+} from "./fused-network.js";
+export { partRange } from "./fused-rows.js";
 export * from "./fused-taylor.js";
 export * from "./fused-taylor-jet.js";
 export {

@@ -1,0 +1,73 @@
+// The fused path's worker thread: attaches to shared fused sets and runs their part 1.
+
+import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { GemmArena } from "../dual/gemm-arena.js";
+import { backwardPart, buildFusedSet, type FusedSet, forwardPart } from "../siren/fused-network.js";
+import { CONTROL, PHASE_FORWARD, PHASE_STOP, type PlanMessage } from "./fused-thread-protocol.js";
+
+const { control, port } = workerData as { control: Int32Array; port: MessagePort };
+const sets = new Map<number, FusedSet>();
+
+/** Reads plan messages until set `id` is known (the caller posts it before the phase). */
+function setFor(id: number): FusedSet {
+  for (;;) {
+    const known = sets.get(id);
+    if (known !== undefined) return known;
+    const received = receiveMessageOnPort(port);
+    if (received === undefined) {
+      // Posted but not yet queued here: wait a moment on the control block and look again.
+      Atomics.wait(control, CONTROL.failed, Atomics.load(control, CONTROL.failed), 1);
+      continue;
+    }
+    const { id: planId, plan, memory } = received.message as PlanMessage;
+    const arena = GemmArena.attach(memory);
+    if (arena === null)
+      throw new Error("fused worker: shared WebAssembly memory is not available here");
+    sets.set(planId, buildFusedSet(plan, arena));
+  }
+}
+
+/** Marks progress, so that a caller waiting on this thread can tell it is alive. */
+function progressed(): void {
+  Atomics.add(control, CONTROL.progress, 1);
+}
+
+/** Runs parts 1 .. parts − 1 of the phase, marking progress after every layer. */
+function runPhase(set: FusedSet, phase: number): void {
+  for (let q = 1; q < set.parts; q++) {
+    if (phase === PHASE_FORWARD) {
+      forwardPart(set, q, progressed);
+    } else {
+      backwardPart(set, q, progressed);
+    }
+  }
+}
+
+// Shared WebAssembly memory is what the worker needs; say so now rather than at the first step.
+const probe = GemmArena.create(1, true);
+port.postMessage(
+  probe === null
+    ? { error: "shared WebAssembly memory with SIMD is not available" }
+    : { ready: true },
+);
+
+let seen = 0;
+while (probe !== null) {
+  Atomics.wait(control, CONTROL.sequence, seen);
+  const sequence = Atomics.load(control, CONTROL.sequence);
+  if (sequence === seen) continue;
+  seen = sequence;
+  const phase = Atomics.load(control, CONTROL.phase);
+  if (phase === PHASE_STOP) break;
+
+  try {
+    runPhase(setFor(Atomics.load(control, CONTROL.set)), phase);
+  } catch (error) {
+    port.postMessage({
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    Atomics.store(control, CONTROL.failed, 1);
+  }
+  Atomics.store(control, CONTROL.done, sequence);
+  Atomics.notify(control, CONTROL.done);
+}

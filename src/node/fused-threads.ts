@@ -1,0 +1,187 @@
+// Node worker threads for the fused path: a second core runs part 1 of every fused evaluation.
+//
+// The fused set lives in a shared WebAssembly memory. The worker attaches to it once per set
+// (a plan message) and then waits on a shared control block. Each phase (forward or
+// backward) is one hand-off: the calling thread bumps a sequence number, runs part 0, and
+// blocks until the worker has stored the same number as done. Nothing is copied per step, and
+// since the parts and the order of the gradient sums do not depend on the threads (see
+// src/siren/fused-network.ts), the results are the same bits as on one thread.
+
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from "node:worker_threads";
+import {
+  type FusedPartRunner,
+  type FusedSet,
+  fusedPartRunner,
+  setFusedPartRunner,
+} from "../siren/fused-network.js";
+import {
+  CONTROL,
+  PHASE_BACKWARD,
+  PHASE_FORWARD,
+  PHASE_STOP,
+  type PlanMessage,
+} from "./fused-thread-protocol.js";
+
+/**
+ * How long the calling thread waits for a worker that shows no progress before it gives up.
+ * The worker marks progress after every layer, and a layer of any batch this library sizes
+ * takes well under a second here, so silence this long means the worker is gone.
+ */
+const SILENCE_LIMIT_MS = 30_000;
+
+/** A running set of fused worker threads; `stop` ends them and removes the runner. */
+export interface FusedThreads {
+  /** Number of threads the fused path uses, the calling one included. */
+  readonly threads: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a worker thread for the fused path and installs it as the part runner, so that fused
+ * evaluations of N ≥ 256 points built from now on run their two parts on two cores. Results
+ * are bit-identical to one thread. Resolves once the worker has loaded; rejects where shared
+ * WebAssembly memory is not available. Call `stop()` when done; the worker does not keep the
+ * process alive.
+ */
+export async function startFusedThreads(): Promise<FusedThreads> {
+  if (fusedPartRunner() !== null) {
+    throw new Error(
+      "startFusedThreads: fused threads are already running; call stop() on the running ones first",
+    );
+  }
+  const runner = new ThreadRunner();
+  // A caller blocked in Atomics.wait cannot serve a worker that is still loading, so the
+  // runner is installed only once the worker says it is ready.
+  await runner.ready();
+  setFusedPartRunner(runner);
+  return {
+    threads: 2,
+    stop: async () => {
+      if (fusedPartRunner() === runner) setFusedPartRunner(null);
+      await runner.stop();
+    },
+  };
+}
+
+class ThreadRunner implements FusedPartRunner {
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly ids = new WeakMap<FusedSet, number>();
+  private nextId = 1;
+  private sequence = 0;
+
+  constructor() {
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = startWorker(this.control, channel.port2);
+    this.worker.unref();
+  }
+
+  run(set: FusedSet, phase: "forward" | "backward", runPartZero: () => void): void {
+    const control = this.control;
+    Atomics.store(control, CONTROL.set, this.register(set));
+    Atomics.store(control, CONTROL.phase, phase === "forward" ? PHASE_FORWARD : PHASE_BACKWARD);
+    const sequence = ++this.sequence;
+    Atomics.store(control, CONTROL.sequence, sequence);
+    Atomics.notify(control, CONTROL.sequence);
+
+    // The worker writes into the set's buffers until it is done, so wait for it even when
+    // part 0 throws, and only then report.
+    let failure: unknown = null;
+    try {
+      runPartZero();
+    } catch (error) {
+      failure = error;
+    }
+    this.waitFor(sequence);
+    if (failure !== null) throw failure;
+  }
+
+  /** Resolves when the worker has loaded its modules; rejects when it failed to start. */
+  async ready(): Promise<void> {
+    const [message] = (await Promise.race([
+      once(this.port, "message"),
+      once(this.worker, "error").then(([error]) => {
+        throw error;
+      }),
+    ])) as [{ ready?: boolean; error?: string }];
+    if (message.ready !== true) {
+      await this.worker.terminate();
+      throw new Error(
+        `startFusedThreads: the worker could not start: ${message.error ?? "no reason given"}`,
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    Atomics.store(this.control, CONTROL.phase, PHASE_STOP);
+    Atomics.store(this.control, CONTROL.sequence, ++this.sequence);
+    Atomics.notify(this.control, CONTROL.sequence);
+    await this.worker.terminate();
+    this.port.close();
+  }
+
+  /** The set's id in the worker; sends the worker its plan and memory the first time. */
+  private register(set: FusedSet): number {
+    const known = this.ids.get(set);
+    if (known !== undefined) return known;
+    const id = this.nextId++;
+    const message: PlanMessage = { id, plan: set.plan, memory: set.arena!.memory };
+    this.port.postMessage(message);
+    this.ids.set(set, id);
+    return id;
+  }
+
+  /** Blocks until the worker reports `sequence` done; throws its error, or on long silence. */
+  private waitFor(sequence: number): void {
+    const control = this.control;
+    let progress = Atomics.load(control, CONTROL.progress);
+    let silentSince = Date.now();
+    for (;;) {
+      const done = Atomics.load(control, CONTROL.done);
+      if (done === sequence) break;
+      Atomics.wait(control, CONTROL.done, done, 1000);
+
+      const now = Atomics.load(control, CONTROL.progress);
+      if (now !== progress) {
+        progress = now;
+        silentSince = Date.now();
+      } else if (Date.now() - silentSince > SILENCE_LIMIT_MS) {
+        throw new Error(
+          `fused threads: the worker made no progress for ${SILENCE_LIMIT_MS / 1000} s; call stop() and train on one thread`,
+        );
+      }
+    }
+
+    if (Atomics.load(control, CONTROL.failed) !== 0) {
+      Atomics.store(control, CONTROL.failed, 0);
+      const report = receiveMessageOnPort(this.port)?.message as { error?: string } | undefined;
+      throw new Error(`fused threads: the worker failed: ${report?.error ?? "no message"}`);
+    }
+  }
+}
+
+/**
+ * Starts the worker: the compiled fused-thread-worker.js next to this module, or, when the
+ * library runs from its TypeScript sources (the tests, tsx), the .ts file through tsx.
+ */
+function startWorker(control: Int32Array, port: MessagePort): Worker {
+  const workerData = { control, port };
+  const options = { workerData, transferList: [port] };
+  const compiled = new URL("./fused-thread-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, options);
+
+  const source = new URL("./fused-thread-worker.ts", import.meta.url);
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
