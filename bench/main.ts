@@ -23,6 +23,7 @@ import {
   type NetworkReport,
   type WorkloadReport,
 } from "./report.js";
+import { killWorkers } from "./runner.js";
 import {
   HARMONIC_64,
   makeWorkload,
@@ -34,7 +35,8 @@ import {
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              harmonic-64 only, the faster peers, fewer rounds (under 2 minutes)
+  --quick              harmonic-64 only, the faster peers, fewer rounds (under 2 minutes at low
+                       load; about 45 s of that is the memory check)
   --json               print the results as JSON on stdout (progress stays on stderr)
   --save PATH          also write the JSON results to PATH
   --peers a,b,...      run only these training-step peers (always adds the loops reference)
@@ -274,9 +276,10 @@ async function main(): Promise<void> {
   }
 
   if (options.train || options.network || options.memory) compileOrExit(options);
-  // An interrupted run deletes its build too; the workers exit when their stdin closes.
+  // An interrupted run kills its workers, which may be inside a long request, and deletes its build.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
+      killWorkers();
       removeCompiled();
       process.exit(signal === "SIGINT" ? 130 : 143);
     });

@@ -46,7 +46,8 @@ export interface MemorySample {
 
 /**
  * A reply to `memory`: samples every `sampleEvery` steps and after the last one, the loss
- * before the last update, the wall time of all steps and the peak RSS in KiB.
+ * before the last update, the wall time in ms of the steps and forced collections, and the
+ * peak RSS in KiB.
  */
 export type MemoryReply =
   | {

@@ -145,12 +145,7 @@ export function formatMemory(report: MemoryReport): string {
       `< ${report.heapGrowthLimitBytes / MIB} MiB`,
       passText(report.heapPassed),
     ],
-    [
-      `arrayBuffers growth, ${interval}`,
-      signedMiB(report.arrayBuffersGrowthBytes!),
-      "reported only",
-      "-",
-    ],
+    [`external growth, ${interval}`, signedMiB(report.externalGrowthBytes!), "reported only", "-"],
   ];
   const heap = samples
     .map((sample) => `${sample.step}: ${(sample.heapUsed / MIB).toFixed(2)}`)

@@ -49,6 +49,14 @@ export function pythonWorkerCommand(python: string, threads: number): WorkerComm
   return { command: python, args: [join(BENCH_DIR, "peers", "numpy_step.py"), "--serve"], env };
 }
 
+/** Worker processes that have started and not yet exited. */
+const running = new Set<ChildProcess>();
+
+/** Kills every running worker process, for a harness that exits on a signal mid-request. */
+export function killWorkers(): void {
+  for (const child of running) child.kill("SIGKILL");
+}
+
 /** A running worker process that handles one request at a time. */
 export class WorkerHandle {
   private readonly child: ChildProcess;
@@ -64,6 +72,7 @@ export class WorkerHandle {
       env: command.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
+    running.add(this.child);
     createInterface({ input: this.child.stdout! }).on("line", (line) => this.onLine(line));
     createInterface({ input: this.child.stderr! }).on("line", (line) => this.keep(line));
     this.child.on("error", (error) => this.onExit(`failed to start: ${error.message}`));
@@ -130,6 +139,7 @@ export class WorkerHandle {
   }
 
   private onExit(reason: string): void {
+    running.delete(this.child);
     this.exitReason = reason;
     const pending = this.pending;
     this.pending = null;
