@@ -15,6 +15,7 @@
 // The memory may be shared (WebAssembly threads): then views of it are SharedArrayBuffer views
 // and another thread can attach to it and run the same products on other rows.
 
+import { instantiateJetKernels, type JetKernels } from "./jet-simd.js";
 import { gemmAB, gemmABt } from "./matmul.js";
 import { type GemmKernelFunction, instantiateGemm, roundUp8, runBlocked } from "./matmul-simd.js";
 import type { WasmMemory } from "./wasm-emit.js";
@@ -25,6 +26,8 @@ export class GemmArena {
   readonly data: Float64Array;
   /** The memory, which a worker thread attaches to when it is shared. */
   readonly memory: WasmMemory;
+  /** The elementwise jet passes on this memory (jet-simd.ts), or null where they do not compile. */
+  readonly jet: JetKernels | null;
   private readonly kernel: GemmKernelFunction;
   private next = 0;
 
@@ -32,6 +35,7 @@ export class GemmArena {
     this.memory = memory;
     this.kernel = kernel;
     this.data = new Float64Array(memory.buffer);
+    this.jet = instantiateJetKernels(memory);
   }
 
   /**

@@ -16,6 +16,7 @@
 
 import {
   I32,
+  memoryLimits,
   name,
   op,
   section,
@@ -597,7 +598,7 @@ const EXPORTS = ["product", "secondForward", "firstBackward", "secondBackward", 
 // NOTE: the module is about 3.6 KB. Chrome has refused synchronous compilation of modules over
 // 4 KB on the main thread (8 MB in recent versions), so growing it past 4 KB may need an
 // asynchronous WebAssembly.compile there.
-function moduleBytes(): Uint8Array {
+function moduleBytes(shared: boolean): Uint8Array {
   const i32s = (count: number) => new Array<number>(count).fill(I32);
   const types = [
     [0x60, ...vector(i32s(4).map((t) => [t])), 0x00],
@@ -615,8 +616,9 @@ function moduleBytes(): Uint8Array {
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector(types)),
-    // Import env.memory with a minimum of 0 pages, so any memory fits.
-    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
+    // Import env.memory with a minimum of 0 pages, so any memory fits; a shared memory also
+    // declares the largest maximum.
+    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, ...memoryLimits(shared, 0)]])),
     ...section(3, vector([[0], [1], [1], [2], [3]])),
     ...section(7, vector(EXPORTS.map((exportName, k) => [...name(exportName), 0x00, k]))),
     ...section(10, vector(bodies.map((body) => [...unsignedLeb(body.length), ...body]))),
@@ -645,22 +647,27 @@ interface KernelExports {
   ): number;
 }
 
-/** The compiled module, built once per process, or null where WebAssembly SIMD is missing. */
-let compiled: { wasm: WasmApi; module: object } | null | undefined;
+/**
+ * The compiled modules for private and for shared memory, built once per process, or null
+ * where WebAssembly SIMD (or, for shared memory, WebAssembly threads) is missing.
+ */
+const compiled: ({ wasm: WasmApi; module: object } | null | undefined)[] = [undefined, undefined];
 
-function compiledModule(): { wasm: WasmApi; module: object } | null {
-  if (compiled !== undefined) return compiled;
+function compiledModule(shared: boolean): { wasm: WasmApi; module: object } | null {
+  const slot = shared ? 1 : 0;
+  const cached = compiled[slot];
+  if (cached !== undefined) return cached;
+  compiled[slot] = null;
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  compiled = null;
-  if (wasm === undefined) return compiled;
+  if (wasm === undefined) return null;
   try {
-    compiled = { wasm, module: new wasm.Module(moduleBytes()) };
+    compiled[slot] = { wasm, module: new wasm.Module(moduleBytes(shared)) };
   } catch (error) {
     // A CompileError means that the engine lacks the SIMD extension. Any other error is a bug
     // in the module bytes, so it propagates.
     if (!(error instanceof Error) || error.name !== "CompileError") throw error;
   }
-  return compiled;
+  return compiled[slot];
 }
 
 /** Placeholder for the unused entries of the staged views. */
@@ -694,7 +701,9 @@ function checkCount(kernel: string, label: string, value: number): void {
  * RangeError that names the argument.
  */
 export function instantiateJetKernels(memory: WasmMemory): JetKernels | null {
-  const built = compiledModule();
+  const shared =
+    typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const built = compiledModule(shared);
   if (built === null) return null;
   const instance = new built.wasm.Instance(built.module, { env: { memory } });
   const raw = instance.exports as unknown as KernelExports;

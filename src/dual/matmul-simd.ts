@@ -11,6 +11,7 @@
 import { gemmAB, gemmABt, gemmAtB } from "./matmul.js";
 import {
   I32,
+  memoryLimits,
   name,
   op,
   section,
@@ -142,14 +143,6 @@ function moduleBytes(shared: boolean): Uint8Array {
     ...section(7, vector([[...name("gemm"), 0x00, 0x00]])),
     ...section(10, vector([[...unsignedLeb(code.length), ...code]])),
   ]);
-}
-
-/**
- * The limits of the imported memory: at least one page; a shared memory must also declare a
- * maximum (flag 3), here 65536 pages (4 GiB), so that any shared memory made here fits.
- */
-function memoryLimits(shared: boolean): number[] {
-  return shared ? [0x03, 0x01, ...unsignedLeb(65536)] : [0x00, 0x01];
 }
 
 // --- Driver: copies operands into the module's memory, packs B', runs, copies C out. ---

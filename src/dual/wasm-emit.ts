@@ -37,6 +37,14 @@ export function name(text: string): number[] {
   return vector([...text].map((ch) => [ch.charCodeAt(0)]));
 }
 
+/**
+ * The limits of an imported memory of at least `minimum` pages. A shared memory must also
+ * declare a maximum (flag 3), here 65536 pages (4 GiB), so that any shared memory fits.
+ */
+export function memoryLimits(shared: boolean, minimum = 1): number[] {
+  return shared ? [0x03, minimum, ...unsignedLeb(65536)] : [0x00, minimum];
+}
+
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 export const op = {

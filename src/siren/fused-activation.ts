@@ -55,17 +55,33 @@ export function applyActivation(ws: FusedLayerWorkspace, e0: number, e1: number)
   const size = ws.points * ws.outputs;
   const { z, y, d1, d2 } = ws;
 
-  for (let s = 1; s <= layout.spec.first.length; s++) {
-    const base = s * size;
-    for (let e = e0; e < e1; e++) y[base + e] = d1[e] * z[base + e];
-  }
+  const jet = ws.arena?.jet ?? null;
+  if (jet !== null) {
+    // The SIMD passes compute the formulas of the loops below in the same order: same bits.
+    const at = streamRange(size, e0, e1);
+    const count = e1 - e0;
+    for (let s = 1; s <= layout.spec.first.length; s++) {
+      jet.firstForward(at(y, s), at(d1, 0), at(z, s), count);
+    }
+    for (let k = 0; k < layout.secondStreams.length; k++) {
+      const s = layout.secondStreams[k];
+      const zi = at(z, layout.secondFactors[2 * k]);
+      const zj = at(z, layout.secondFactors[2 * k + 1]);
+      jet.secondForward(at(y, s), at(d1, 0), at(z, s), at(d2, 0), zi, zj, count);
+    }
+  } else {
+    for (let s = 1; s <= layout.spec.first.length; s++) {
+      const base = s * size;
+      for (let e = e0; e < e1; e++) y[base + e] = d1[e] * z[base + e];
+    }
 
-  for (let k = 0; k < layout.secondStreams.length; k++) {
-    const base = layout.secondStreams[k] * size;
-    const baseI = layout.secondFactors[2 * k] * size;
-    const baseJ = layout.secondFactors[2 * k + 1] * size;
-    for (let e = e0; e < e1; e++) {
-      y[base + e] = d1[e] * z[base + e] + d2[e] * z[baseI + e] * z[baseJ + e];
+    for (let k = 0; k < layout.secondStreams.length; k++) {
+      const base = layout.secondStreams[k] * size;
+      const baseI = layout.secondFactors[2 * k] * size;
+      const baseJ = layout.secondFactors[2 * k + 1] * size;
+      for (let e = e0; e < e1; e++) {
+        y[base + e] = d1[e] * z[base + e] + d2[e] * z[baseI + e] * z[baseJ + e];
+      }
     }
   }
 
@@ -91,6 +107,42 @@ export function activationBackward(
   e0: number,
   e1: number,
 ): void {
+  const arena = ws.arena;
+  if (arena !== null && arena.jet !== null && arena.holds(g)) {
+    simdBackward(ws, g, e0, e1);
+  } else {
+    plainBackward(ws, g, e0, e1);
+  }
+  laplacianBackward(ws, g, e0, e1);
+}
+
+/** The value, first and second streams of activationBackward with the SIMD kernels. */
+function simdBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: number): void {
+  const layout = ws.layout;
+  const jet = ws.arena!.jet!;
+  const { z, dz, d1, d2, d3 } = ws;
+  const at = streamRange(ws.points * ws.outputs, e0, e1);
+  const count = e1 - e0;
+
+  jet.valueBackward(at(dz, 0), at(d1, 0), at(g, 0), count);
+  for (let s = 1; s <= layout.spec.first.length; s++) {
+    jet.firstBackward(at(dz, s), at(dz, 0), at(d1, 0), at(d2, 0), at(z, s), at(g, s), count);
+  }
+  for (let k = 0; k < layout.secondStreams.length; k++) {
+    const s = layout.secondStreams[k];
+    const i = layout.secondFactors[2 * k];
+    const j = layout.secondFactors[2 * k + 1];
+    // For i = j both updates land on the same stream, which the kernel takes as one view.
+    const dzi = at(dz, i);
+    const dzj = i === j ? dzi : at(dz, j);
+    const [d1v, d2v, d3v] = [at(d1, 0), at(d2, 0), at(d3, 0)];
+    const [zs, zi, zj] = [at(z, s), at(z, i), at(z, j)];
+    jet.secondBackward(at(dz, s), dzi, dzj, at(dz, 0), d1v, d2v, d3v, zs, zi, zj, at(g, s), count);
+  }
+}
+
+/** The value, first and second streams of activationBackward in plain loops. */
+function plainBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: number): void {
   const layout = ws.layout;
   const size = ws.points * ws.outputs;
   const { z, dz, d1, d2, d3 } = ws;
@@ -127,25 +179,37 @@ export function activationBackward(
       dz[e] += weighted * z[base + e] + d3[e] * zi * zj * gij;
     }
   }
+}
 
-  // y_L = f' z_L + f'' Σ z_i²: z_L gets f' G_L, z_i gets 2 f'' z_i G_L and the value
-  // (f'' z_L + f''' Σ z_i²) G_L.
-  const lap = layout.laplacianStream;
-  if (lap >= 0) {
-    const base = lap * size;
-    const factors = layout.laplacianFactors;
-    for (let e = e0; e < e1; e++) {
-      const gl = g[base + e];
-      dz[base + e] = d1[e] * gl;
-      const twice = 2 * d2[e] * gl;
-      let squares = 0;
-      for (let q = 0; q < factors.length; q++) {
-        const offset = factors[q] * size + e;
-        const zi = z[offset];
-        squares += zi * zi;
-        dz[offset] += twice * zi;
-      }
-      dz[e] += (d2[e] * z[base + e] + d3[e] * squares) * gl;
+/**
+ * y_L = f' z_L + f'' Σ z_i²: z_L gets f' G_L, z_i gets 2 f'' z_i G_L and the value
+ * (f'' z_L + f''' Σ z_i²) G_L. Runs after the other streams, in the order of the old loop.
+ */
+function laplacianBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: number): void {
+  const lap = ws.layout.laplacianStream;
+  if (lap < 0) return;
+  const size = ws.points * ws.outputs;
+  const { z, dz, d1, d2, d3 } = ws;
+  const base = lap * size;
+  const factors = ws.layout.laplacianFactors;
+
+  for (let e = e0; e < e1; e++) {
+    const gl = g[base + e];
+    dz[base + e] = d1[e] * gl;
+    const twice = 2 * d2[e] * gl;
+    let squares = 0;
+    for (let q = 0; q < factors.length; q++) {
+      const offset = factors[q] * size + e;
+      const zi = z[offset];
+      squares += zi * zi;
+      dz[offset] += twice * zi;
     }
+    dz[e] += (d2[e] * z[base + e] + d3[e] * squares) * gl;
   }
+}
+
+/** Returns at(buffer, s): elements [e0, e1) of stream s of a buffer of streams of `size`. */
+function streamRange(size: number, e0: number, e1: number) {
+  return (buffer: Float64Array, s: number): Float64Array =>
+    buffer.subarray(s * size + e0, s * size + e1);
 }

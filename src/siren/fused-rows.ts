@@ -65,6 +65,11 @@ export function forwardRows(ws: FusedLayerWorkspace, p0: number, p1: number): vo
     }
   });
 
+  if (sineValueInArena(ws, bias, p0, p1)) {
+    applyActivation(ws, p0 * out, p1 * out);
+    return;
+  }
+
   const z = ws.z;
   for (let p = p0; p < p1; p++) {
     const row = p * out;
@@ -74,6 +79,44 @@ export function forwardRows(ws: FusedLayerWorkspace, p0: number, p1: number): vo
 
   fillDerivatives(ws, p0 * out, p1 * out);
   applyActivation(ws, p0 * out, p1 * out);
+}
+
+/**
+ * For a sine layer in an arena: adds b and writes f, f', f'' and f''' at points [p0, p1) with
+ * the SIMD kernel, which takes sin and cos from one range reduction. Returns false when it did
+ * not run. Where some |ωz| is beyond the kernel's range (or not finite), the bias is in z
+ * already and Math.sin and Math.cos redo the values.
+ */
+function sineValueInArena(
+  ws: FusedLayerWorkspace,
+  bias: Float64Array,
+  p0: number,
+  p1: number,
+): boolean {
+  const arena = ws.arena;
+  const jet = arena?.jet ?? null;
+  if (jet === null || ws.activation !== "sine" || !arena!.holds(bias)) return false;
+
+  const out = ws.outputs;
+  const range = (buffer: Float64Array) => buffer.subarray(p0 * out, p1 * out);
+  const omega = ws.omega;
+  // The same constants as fillDerivatives: −ω² and −ω²·ω, so the bits agree.
+  const k2 = -(omega * omega);
+  const done = jet.sineValue(
+    range(ws.z),
+    bias,
+    range(ws.y),
+    range(ws.d1),
+    range(ws.d2),
+    range(ws.d3),
+    p1 - p0,
+    out,
+    omega,
+    k2,
+    k2 * omega,
+  );
+  if (!done) fillDerivatives(ws, p0 * out, p1 * out);
+  return true;
 }
 
 /**
