@@ -111,6 +111,8 @@ describe("integer options", () => {
     ["--hidden", "1000000000"],
     ["--hidden", "8,0x8", "0x8"],
     ["--hidden", "8,,8", ""],
+    ["--threads", "3"],
+    ["--threads", "0"],
   ])("%s %j is rejected", async (option, value, shown = value) => {
     const argv = option.includes("=") ? [option] : [option, value];
     const { code, stderr } = await cli("train", "harmonic", ...argv, "--quiet");
@@ -351,4 +353,21 @@ describe("verify command", () => {
     expect(code).toBe(EXIT_USAGE);
     expect(stderr).toMatch(/option --steps does not apply/);
   });
+});
+
+describe("train --threads", () => {
+  // The fused path splits N >= 256 points into two parts whatever the thread count, so two
+  // threads must print the same figures as one.
+  it("gives the same results on two threads as on one", async () => {
+    const budget = ["--steps", "3", "--lbfgs", "2", "--points", "300", "--hidden", "8,8"];
+    const one = await cli("train", "harmonic", ...budget, "--json", "--quiet");
+    const two = await cli("train", "harmonic", ...budget, "--threads", "2", "--json", "--quiet");
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    const figures = (stdout: string) => {
+      const { run } = JSON.parse(stdout) as { run: Record<string, unknown> };
+      return [run.relativeL2, run.maxError, run.finalLoss];
+    };
+    expect(figures(two.stdout)).toEqual(figures(one.stdout));
+  }, 60_000);
 });

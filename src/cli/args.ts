@@ -34,6 +34,8 @@ export interface RunArguments {
   out?: string;
   /** compare only: runs trained at once in worker threads (default: one per core, at most 2). */
   jobs?: number;
+  /** train only: threads of one fused step, 1 or 2 (two split batches of N ≥ 256 points). */
+  threads: number;
   json: boolean;
   quiet: boolean;
   /** compare only: extra SIREN runs, one per ω0. */
@@ -64,6 +66,7 @@ const OPTIONS = {
   "sweep-omega0": { type: "string" },
   out: { type: "string" },
   jobs: { type: "string" },
+  threads: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -86,6 +89,7 @@ const ACCEPTED: Record<Exclude<Command, "help">, readonly string[]> = {
     "seed",
     "path",
     "param",
+    "threads",
     "out",
     "json",
     "quiet",
@@ -179,6 +183,8 @@ export const OPTION_MAXIMA = {
   /** Hidden layers. */
   layers: 64,
   jobs: 64,
+  /** Threads of one fused step: a batch splits into at most two parts (siren-pinn/node). */
+  threads: 2,
   seed: 2 ** 32 - 1,
 } as const;
 
@@ -209,6 +215,7 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
     path: choice("--path", text("path"), ["fused", "generic"] as const) ?? "fused",
     out: text("out"),
     jobs: integer("--jobs", text("jobs"), 1, OPTION_MAXIMA.jobs),
+    threads: integer("--threads", text("threads"), 1, OPTION_MAXIMA.threads) ?? 1,
     json: values.json === true,
     quiet: values.quiet === true,
     sweepOmega0: distinct("--sweep-omega0", list("--sweep-omega0", text("sweep-omega0")) ?? []),

@@ -34,6 +34,8 @@ Options (train and compare; unset values come from the problem's defaults):
   --sweep-omega0 A,B,...        compare only: one extra SIREN run per distinct ω0
   --jobs N                      compare only: runs trained at once in worker threads
                                 (default: one per core, at most 2; results do not depend on it)
+  --threads 1|2                 train only: threads of one fused step (default 1); with 2, batches
+                                of 256 points or more run on two cores, with the same results
   --out DIR                     write results.json, the models and SVG plots into DIR
   --json                        print the results as JSON on stdout (progress goes to stderr)
   --quiet                       print no progress

@@ -1,5 +1,6 @@
 // The `siren-pinn` commands: problems, train and compare.
 
+import { startFusedThreads } from "../node/index.js";
 import type { NonFiniteLossError } from "../pinn/errors.js";
 import type { Problem } from "../pinn/problem.js";
 import { getProblem, PROBLEMS } from "../pinn/problems/index.js";
@@ -190,7 +191,15 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
   const note = reluNote(problem, settings.activation);
   if (args.out !== undefined) await prepareOutputFolder(args.out);
 
-  const [{ result, record, failure }] = await runAll(problem, [{ label, options }], args, io);
+  // Fused threads give the same bits, so --threads changes the time and nothing else.
+  const threads = args.threads > 1 && args.path === "fused" ? await startFusedThreads() : null;
+  let outcome: RunResultWithRecord;
+  try {
+    [outcome] = await runAll(problem, [{ label, options }], args, io);
+  } finally {
+    await threads?.stop();
+  }
+  const { result, record, failure } = outcome;
 
   // The results are printed before the files are written, so a failed write loses nothing.
   if (args.json) {
