@@ -22,6 +22,17 @@ export const COMPILED_DIR = join(BENCH_DIR, ".cache", "js", String(process.pid))
 /** The compiled bench/worker.ts. The output keeps the repository's layout, with rootDir at its root. */
 export const COMPILED_WORKER = join(COMPILED_DIR, "bench", "worker.js");
 
+/**
+ * The library's fused worker thread, which src/node/fused-threads.js starts from the file
+ * next to it. Nothing imports it, so bench/tsconfig.workers.json lists it by name.
+ */
+export const COMPILED_FUSED_THREAD_WORKER = join(
+  COMPILED_DIR,
+  "src",
+  "node",
+  "fused-thread-worker.js",
+);
+
 /** Raised when tsc reports errors or cannot start. Its message contains tsc's output. */
 export class CompileError extends Error {
   constructor(message: string) {
@@ -31,10 +42,11 @@ export class CompileError extends Error {
 }
 
 /**
- * Compiles bench/worker.ts and bench/peers/*.ts, with every src/ file they import, into
- * COMPILED_DIR, after deleting what an earlier build left there. Worker processes then run
- * as plain `node`, without the tsx loader, which added 36 to 46 MiB to a process's peak RSS
- * here. Type errors count as a failed build (`noEmitOnError`), so no partial output is left.
+ * Compiles bench/worker.ts and bench/peers/*.ts, with every src/ file they import and the
+ * library's fused worker thread, into COMPILED_DIR, after deleting what an earlier build
+ * left there. Worker processes then run as plain `node`, without the tsx loader, which added
+ * 36 to 46 MiB to a process's peak RSS here. Type errors count as a failed build
+ * (`noEmitOnError`), so no partial output is left.
  */
 export function compileWorkers(log: (message: string) => void): void {
   removeCompiled();
@@ -56,6 +68,13 @@ export function compileWorkers(log: (message: string) => void): void {
     const exit = result.signal ?? `exit code ${result.status}`;
     throw new CompileError(
       `tsc -p ${relative(REPO_DIR, WORKER_TSCONFIG)} failed (${exit}):\n${output}`,
+    );
+  }
+  if (!existsSync(COMPILED_FUSED_THREAD_WORKER)) {
+    throw new CompileError(
+      `tsc -p ${relative(REPO_DIR, WORKER_TSCONFIG)} did not emit ${relative(REPO_DIR, COMPILED_FUSED_THREAD_WORKER)}, ` +
+        "which the siren-pinn-fused-2t peer needs. Add the library's fused worker thread " +
+        "(src/node/fused-thread-worker.ts) to include in that tsconfig.",
     );
   }
   log(`compiled in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -30,6 +30,7 @@ export interface RunSettings {
   readonly warmupSteps: number;
   readonly timeFailed: boolean;
   readonly python: string;
+  /** OpenBLAS threads of the `numpy` peer. `numpy-2t` always gets two. */
   readonly numpyThreads: number;
   readonly log: (message: string) => void;
 }
@@ -146,7 +147,7 @@ async function setUp(
 ): Promise<void> {
   const command =
     peer.spec.runtime === "python"
-      ? pythonWorkerCommand(settings.python, settings.numpyThreads)
+      ? pythonWorkerCommand(settings.python, peer.spec.blasThreads ?? settings.numpyThreads)
       : nodeWorkerCommand();
   peer.worker = pool?.get(peer.spec.name) ?? new WorkerHandle(command);
   pool?.set(peer.spec.name, peer.worker);

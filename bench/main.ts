@@ -14,16 +14,24 @@ import {
   runWorkload,
   type WorkerPool,
 } from "./harness.js";
-import { MEMORY_SAMPLE_EVERY, MEMORY_STEPS, type MemoryReport, runMemoryCheck } from "./memory.js";
+import {
+  MEMORY_PEERS,
+  MEMORY_SAMPLE_EVERY,
+  MEMORY_STEPS,
+  type MemoryReport,
+  runMemoryCheck,
+} from "./memory.js";
 import { FUSED, NETWORK_PEERS, type PeerSpec, TRAIN_PEERS } from "./peers/registry.js";
 import {
   formatMemory,
   formatNetwork,
+  formatTargets,
   formatWorkload,
   type NetworkReport,
   type WorkloadReport,
 } from "./report.js";
 import { killWorkers } from "./runner.js";
+import { evaluateTargets, type TargetsReport } from "./targets.js";
 import {
   HARMONIC_64,
   makeWorkload,
@@ -35,21 +43,23 @@ import {
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              harmonic-64 only, the faster peers, fewer rounds (under 2 minutes at low
-                       load; about 45 s of that is the memory check)
+  --quick              harmonic-64 only, the faster peers, fewer rounds (about 100 s here at a
+                       load average of 1 to 3; the two memory checks take about 50 s of that)
   --json               print the results as JSON on stdout (progress stays on stderr)
   --save PATH          also write the JSON results to PATH
   --peers a,b,...      run only these training-step peers (always adds the loops reference)
   --workloads a,b,...  run only these workload ids (e.g. sine-w64-n256,tanh-w64-n256)
   --no-network         skip the network-only benchmark
   --no-train           skip the training-step benchmark
-  --no-memory          skip the memory check (peak RSS and heap growth of the fused path)
+  --no-memory          skip the memory check (peak RSS and heap growth of siren-pinn-fused and
+                       siren-pinn-fused-2t, one worker process each)
   --memory-steps N     training steps of the memory check (default 10000, at least 2000)
   --check-steps N      Adam steps before the loss check (default 200)
   --rounds N           timing rounds (default 10, quick 5)
   --round-ms MS        target time of one peer's batch in a round (default 1000, quick 300)
   --time-failed        also time peers that fail the loss check (marked in the table)
-  --numpy-threads N    OpenBLAS threads of the numpy peer (default 1, like the JavaScript peers)
+  --numpy-threads N    OpenBLAS threads of the numpy peer (default 1, like the JavaScript peers
+                       other than siren-pinn-fused-2t); numpy-2t always gets 2
   --python PATH        Python interpreter of the numpy peer (default python3)
   --help               print this text`;
 
@@ -255,10 +265,15 @@ function compileOrExit(options: Options): void {
   }
 }
 
-async function runMemory(options: Options): Promise<MemoryReport> {
-  const report = await runMemoryCheck(options.memorySteps, options.settings.log);
-  if (!options.json) process.stdout.write(`\n${formatMemory(report)}\n`);
-  return report;
+/** Runs the memory check of each fused peer in turn, so that the two-thread one has both cores. */
+async function runMemory(options: Options): Promise<MemoryReport[]> {
+  const reports: MemoryReport[] = [];
+  for (const peer of MEMORY_PEERS) {
+    const report = await runMemoryCheck(peer, options.memorySteps, options.settings.log);
+    if (!options.json) process.stdout.write(`\n${formatMemory(report)}\n`);
+    reports.push(report);
+  }
+  return reports;
 }
 
 async function main(): Promise<void> {
@@ -287,13 +302,18 @@ async function main(): Promise<void> {
 
   let training: WorkloadReport[];
   let network: NetworkReport[];
-  let memory: MemoryReport | null;
+  let memory: MemoryReport[] | null;
   try {
     training = options.train ? await runTraining(options) : [];
     network = options.network ? await runNetwork(options) : [];
     memory = options.memory ? await runMemory(options) : null;
   } finally {
     removeCompiled();
+  }
+  let targets: TargetsReport | null = null;
+  if (options.train || options.memory) {
+    targets = evaluateTargets(training, memory);
+    if (!options.json) process.stdout.write(`\n${formatTargets(targets)}\n`);
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
 
@@ -308,6 +328,7 @@ async function main(): Promise<void> {
     training,
     network,
     memory,
+    targets,
   };
   const json = `${JSON.stringify(results, null, 2)}\n`;
   if (options.save !== null) writeFileSync(options.save, json);

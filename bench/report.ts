@@ -2,6 +2,7 @@
 
 import type { PeerResult } from "./harness.js";
 import type { MemoryReport } from "./memory.js";
+import type { TargetResult, TargetsReport } from "./targets.js";
 
 /** Results of one workload of the training-step benchmark. */
 export interface WorkloadReport {
@@ -140,12 +141,13 @@ export function formatMemory(report: MemoryReport): string {
       passText(report.rssPassed),
     ],
     [
-      `heapUsed growth, ${interval}`,
+      `heapUsed growth (main thread), ${interval}`,
       `${signedMiB(report.heapGrowthBytes!)} (${perStep.toFixed(1)} bytes/step)`,
       `< ${report.heapGrowthLimitBytes / MIB} MiB`,
       passText(report.heapPassed),
     ],
     [`external growth, ${interval}`, signedMiB(report.externalGrowthBytes!), "reported only", "-"],
+    [`RSS growth, ${interval}`, signedMiB(report.rssGrowthBytes!), "reported only", "-"],
   ];
   const heap = samples
     .map((sample) => `${sample.step}: ${(sample.heapUsed / MIB).toFixed(2)}`)
@@ -154,6 +156,63 @@ export function formatMemory(report: MemoryReport): string {
     `${title}\n${pad(rows)}\n` +
     `heapUsed in MiB by step: ${heap}\n` +
     `${report.steps} steps in ${report.seconds!.toFixed(1)} s; loss before the last update ${report.lastLoss!.toExponential(3)}\n` +
-    `memory check: ${report.passed ? "pass" : "FAIL"}`
+    `memory check of ${report.peer}: ${report.passed ? "pass" : "FAIL"}`
   );
+}
+
+const TARGET_NAMES: Record<TargetResult["target"], string> = {
+  "numpy-ratio": "time / NumPy's",
+  "jax-js-f32-speedup": "speed-up over jax-js float32",
+  "tfjs-wasm-speedup": "speed-up over TF.js wasm",
+  "peak-rss": "peak RSS (maxRSS)",
+  "heap-growth": "heapUsed growth",
+};
+
+const COMPARISON_SIGNS: Record<TargetResult["comparison"], string> = {
+  "<=": "≤",
+  ">=": "≥",
+  "<": "<",
+};
+
+/** Formats a target's value in the unit of its kind. */
+function targetValue(target: TargetResult["target"], value: number): string {
+  if (target === "numpy-ratio") return value.toFixed(2);
+  if (target === "peak-rss") return `${(value / 1e6).toFixed(1)} MB`;
+  if (target === "heap-growth") return signedMiB(value);
+  return `${value.toFixed(1)}×`;
+}
+
+/** Formats a target's limit, such as "≤ 1.0", "≥ 3×" or "< 100 MB". */
+function targetLimit(result: TargetResult): string {
+  const sign = COMPARISON_SIGNS[result.comparison];
+  if (result.target === "numpy-ratio") return `${sign} ${result.limit.toFixed(1)}`;
+  if (result.target === "peak-rss") return `${sign} ${result.limit / 1e6} MB`;
+  if (result.target === "heap-growth") return `${sign} ${result.limit / MIB} MiB`;
+  return `${sign} ${result.limit}×`;
+}
+
+/**
+ * Formats the targets of both fused peers: the time ratios to the other peers, their limits and
+ * pass or FAIL, then the memory targets.
+ */
+export function formatTargets(report: TargetsReport): string {
+  const header = ["peer", "target", "compared with", "ms/step", "value", "limit", "result", "note"];
+  const rows = report.results.map((result) => [
+    result.peer,
+    TARGET_NAMES[result.target],
+    result.comparedWith ?? "-",
+    result.fusedMs === null || result.comparedMs === null
+      ? "-"
+      : `${result.fusedMs.toFixed(2)} vs ${result.comparedMs.toFixed(2)}`,
+    result.value === null ? "-" : targetValue(result.target, result.value),
+    targetLimit(result),
+    result.status === "fail" ? "FAIL" : result.status,
+    result.note ?? "",
+  ]);
+  const title =
+    `targets on ${report.workload} (harmonic-64), from this run\n` +
+    "time / NumPy's = fused ms ÷ NumPy ms; speed-up = the other peer's ms ÷ fused ms; " +
+    "peak RSS and heapUsed growth from the memory checks above";
+  const summary = `targets: ${report.passed} pass, ${report.failed} FAIL, ${report.notRun} not run`;
+  return `${title}\n${pad([header, ...rows])}\n${summary}`;
 }

@@ -38,7 +38,8 @@ export function nodeWorkerCommand(nodeFlags: readonly string[] = []): WorkerComm
 /**
  * Starts bench/peers/numpy_step.py. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed for
  * this process only, because on this machine they pin old OpenBLAS kernels that slow a
- * current numpy, and OpenBLAS gets `threads` threads (the JavaScript peers run on one).
+ * current numpy, and OpenBLAS gets `threads` threads: `--numpy-threads` (default 1) for
+ * `numpy`, and 2 for `numpy-2t`.
  */
 export function pythonWorkerCommand(python: string, threads: number): WorkerCommand {
   const env: Record<string, string | undefined> = { ...process.env };

@@ -15,6 +15,8 @@ const FACTORIES: Record<string, () => Promise<PeerFactory>> = {
   loops: async () => (await import("./peers/loops.js")).createLoopsPeer,
   "siren-pinn-fused": async () =>
     (await import("./peers/siren-pinn.js")).createSirenPinnPeer("fused"),
+  "siren-pinn-fused-2t": async () =>
+    (await import("./peers/siren-pinn.js")).createSirenPinnTwoThreadPeer(),
   "siren-pinn-generic": async () =>
     (await import("./peers/siren-pinn.js")).createSirenPinnPeer("generic"),
   "tfjs-cpu-jet": async () => (await import("./peers/tfjs.js")).createTfjsPeer("cpu", "jet"),

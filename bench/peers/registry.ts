@@ -11,10 +11,21 @@ export interface PeerSpec {
   readonly variants: boolean;
   /** Checked but not timed: the reference of the network-only benchmark. */
   readonly checkOnly?: boolean;
+  /** OpenBLAS threads of a Python peer; without it the peer gets `--numpy-threads`. */
+  readonly blasThreads?: number;
 }
 
 /** Name of the peer every ratio is taken against. */
 export const FUSED = "siren-pinn-fused";
+
+/** Name of the fused peer on two threads (the worker thread of `startFusedThreads`). */
+export const FUSED_TWO_THREADS = "siren-pinn-fused-2t";
+
+/** Name of the NumPy peer on `--numpy-threads` OpenBLAS threads (default 1). */
+export const NUMPY = "numpy";
+
+/** Name of the NumPy peer on two OpenBLAS threads, the match for the two-thread fused peer. */
+export const NUMPY_TWO_THREADS = "numpy-2t";
 
 /** Name of the float64 peer every loss is checked against. */
 export const REFERENCE = "loops";
@@ -22,9 +33,11 @@ export const REFERENCE = "loops";
 /** Every training-step peer, in the order of the report and of each timing round. */
 export const TRAIN_PEERS: readonly PeerSpec[] = [
   { name: FUSED, runtime: "node", quick: true, variants: true },
+  { name: FUSED_TWO_THREADS, runtime: "node", quick: true, variants: true },
   { name: "siren-pinn-generic", runtime: "node", quick: true, variants: true },
   { name: REFERENCE, runtime: "node", quick: true, variants: true },
-  { name: "numpy", runtime: "python", quick: true, variants: true },
+  { name: NUMPY, runtime: "python", quick: true, variants: true },
+  { name: NUMPY_TWO_THREADS, runtime: "python", quick: true, variants: true, blasThreads: 2 },
   { name: "jax-js-f64-jet", runtime: "node", quick: true, variants: true },
   { name: "jax-js-f32-jet", runtime: "node", quick: true, variants: true },
   { name: "jax-js-f64-nested", runtime: "node", quick: false, variants: true },

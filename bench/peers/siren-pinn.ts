@@ -1,7 +1,10 @@
 // siren-pinn peer: the harmonic step through the library's public API, on its fused or generic jet path.
 
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { JetSpec } from "../../src/dual/index.js";
 import { gemmKernels } from "../../src/dual/matmul-simd.js";
+import { startFusedThreads } from "../../src/node/index.js";
 import { Adam } from "../../src/pinn/optim/index.js";
 import { createMlp, flatGradient, type JetPath, type Mlp } from "../../src/siren/index.js";
 import {
@@ -37,15 +40,18 @@ class SirenPinnPeer implements Peer {
   private readonly grads = new Map<string, Float64Array>();
   private readonly flat: Float64Array;
 
+  /** `threads` describes the threads the step runs on, for the info line. */
   constructor(
     private readonly weights: WeightsFile,
     private readonly path: JetPath,
     private readonly train: boolean,
+    threads: string,
   ) {
     const w = weights.workload;
     this.info = {
-      backend: `siren-pinn (src), Float64Array, ${gemmKernels.name} matrix products`,
+      backend: `siren-pinn (src), Float64Array, ${gemmKernels.name} matrix products, ${threads}`,
       derivatives: `Mlp.jet "${path}"`,
+      threads,
     };
     this.model = createMlp({
       inputs: 1,
@@ -130,7 +136,35 @@ class SirenPinnPeer implements Peer {
   }
 }
 
-/** Builds the siren-pinn peer on the given jet path. */
+/** Builds the siren-pinn peer on the given jet path, on the calling thread alone. */
 export function createSirenPinnPeer(path: JetPath): PeerFactory {
-  return async (weights, mode) => new SirenPinnPeer(weights, path, mode === "train");
+  return async (weights, mode) => new SirenPinnPeer(weights, path, mode === "train", "one thread");
+}
+
+/** Path of the compiled fused worker thread, next to src/node/fused-threads.js, which loads it. */
+const COMPILED_FUSED_WORKER = new URL("../../src/node/fused-thread-worker.js", import.meta.url);
+
+/**
+ * Builds the fused peer with the library's fused worker thread running. The thread starts
+ * before the model is built, because only fused evaluations built while it runs split their
+ * N ≥ 256 points between the calling thread and the worker thread. The peer never stops the
+ * thread, because `process.exit` in bench/worker.ts ends it with the process.
+ */
+export function createSirenPinnTwoThreadPeer(): PeerFactory {
+  return async (weights, mode) => {
+    // Without the compiled file the library would start the worker thread from its .ts
+    // source through tsx, the loader that the compiled build keeps out of the worker process.
+    if (!existsSync(fileURLToPath(COMPILED_FUSED_WORKER))) {
+      throw new Error(
+        `siren-pinn-fused-2t: the compiled fused worker thread ${fileURLToPath(COMPILED_FUSED_WORKER)} ` +
+          "is missing. Add src/node/fused-thread-worker.ts to include in bench/tsconfig.workers.json.",
+      );
+    }
+    const fused = await startFusedThreads();
+    const workers = fused.threads - 1;
+    const workerThreads =
+      workers === 1 ? "one fused worker thread" : `${workers} fused worker threads`;
+    const threads = `${fused.threads} threads (the calling thread and ${workerThreads})`;
+    return new SirenPinnPeer(weights, "fused", mode === "train", threads);
+  };
 }
