@@ -3,7 +3,13 @@
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { GemmArena } from "../dual/gemm-arena.js";
 import { backwardPart, buildFusedSet, type FusedSet, forwardPart } from "../siren/fused-network.js";
-import { CONTROL, PHASE_FORWARD, PHASE_STOP, type PlanMessage } from "./fused-thread-protocol.js";
+import {
+  awaitChange,
+  CONTROL,
+  PHASE_FORWARD,
+  PHASE_STOP,
+  type PlanMessage,
+} from "./fused-thread-protocol.js";
 
 const { control, port } = workerData as { control: Int32Array; port: MessagePort };
 const sets = new Map<number, FusedSet>();
@@ -53,7 +59,7 @@ port.postMessage(
 
 let seen = 0;
 while (probe !== null) {
-  Atomics.wait(control, CONTROL.sequence, seen);
+  awaitChange(control, CONTROL.sequence, seen, Number.POSITIVE_INFINITY);
   const sequence = Atomics.load(control, CONTROL.sequence);
   if (sequence === seen) continue;
   seen = sequence;

@@ -23,6 +23,7 @@ import {
   setFusedPartRunner,
 } from "../siren/fused-network.js";
 import {
+  awaitChange,
   CONTROL,
   PHASE_BACKWARD,
   PHASE_FORWARD,
@@ -146,11 +147,7 @@ class ThreadRunner implements FusedPartRunner {
     const control = this.control;
     let progress = Atomics.load(control, CONTROL.progress);
     let silentSince = Date.now();
-    for (;;) {
-      const done = Atomics.load(control, CONTROL.done);
-      if (done === sequence) break;
-      Atomics.wait(control, CONTROL.done, done, 1000);
-
+    const checkAlive = () => {
       const now = Atomics.load(control, CONTROL.progress);
       if (now !== progress) {
         progress = now;
@@ -160,7 +157,9 @@ class ThreadRunner implements FusedPartRunner {
           `fused threads: the worker made no progress for ${SILENCE_LIMIT_MS / 1000} s; call stop() and train on one thread`,
         );
       }
-    }
+    };
+    // The worker stores `sequence` in done when it finishes; done holds the one before.
+    awaitChange(control, CONTROL.done, sequence - 1, 1000, checkAlive);
 
     if (Atomics.load(control, CONTROL.failed) !== 0) {
       Atomics.store(control, CONTROL.failed, 0);
