@@ -7,10 +7,12 @@
 // because growing would detach every view carved from it.
 //
 // In place, the kernel's 4×4 tiles need n (the columns of C) to be a multiple of 4, so that C's
-// row stride is the kernel's. Rows are not padded: the tiles cover the first m − m mod 4 rows
-// and the JavaScript kernels of matmul.ts the last few. Both sum every entry in the same order,
-// so an entry's bits do not depend on which kernel computed it, nor on how the rows are split
-// between calls (or threads).
+// row stride is the kernel's. Rows are not padded: when m is not a multiple of 4, one more
+// tile covers the last four rows, recomputing up to three rows with the same bits (every entry
+// sums its products in the same order wherever its tile starts). Products of fewer than four
+// rows run in the JavaScript kernels of matmul.ts, which also sum in that order. So an entry's
+// bits do not depend on which kernel computed it, nor on how the rows are split between calls
+// (or threads), and no call writes outside its own rows.
 //
 // The memory may be shared (WebAssembly threads): then views of it are SharedArrayBuffer views
 // and another thread can attach to it and run the same products on other rows.
@@ -98,12 +100,21 @@ export class GemmArena {
     n: number,
   ): void {
     this.check("ABt", n, [c, a, panels]);
-    const tiled = m - (m % 4);
-    if (tiled > 0) {
-      const args = [a.byteOffset, panels.byteOffset, c.byteOffset, tiled, k, n] as const;
-      runBlocked(this.kernel, ...args, 8 * k, 8, 32 * k, 32, false);
+    const run = (r0: number, rows: number) => {
+      const args = [
+        a.byteOffset + 8 * r0 * k,
+        panels.byteOffset,
+        c.byteOffset + 8 * r0 * n,
+      ] as const;
+      runBlocked(this.kernel, ...args, rows, k, n, 8 * k, 8, 32 * k, 32, false);
+    };
+    if (m < 4) {
+      gemmABt(c, a, b, m, k, n);
+      return;
     }
-    if (tiled < m) gemmABt(c.subarray(tiled * n), a.subarray(tiled * k), b, m - tiled, k, n);
+    const tiled = m - (m % 4);
+    run(0, tiled);
+    if (tiled < m) run(m - 4, 4);
   }
 
   /**
@@ -129,12 +140,17 @@ export class GemmArena {
   /** C = A·B with A [m, k], B [k, n] and C [m, n], all arena buffers; n a multiple of 4. */
   AB(c: Float64Array, a: Float64Array, b: Float64Array, m: number, k: number, n: number): void {
     this.check("AB", n, [c, a, b]);
-    const tiled = m - (m % 4);
-    if (tiled > 0) {
-      const args = [a.byteOffset, b.byteOffset, c.byteOffset, tiled, k, n] as const;
-      runBlocked(this.kernel, ...args, 8 * k, 8, 32, 8 * n, false);
+    if (m < 4) {
+      gemmAB(c, a, b, m, k, n);
+      return;
     }
-    if (tiled < m) gemmAB(c.subarray(tiled * n), a.subarray(tiled * k), b, m - tiled, k, n);
+    const run = (r0: number, rows: number) => {
+      const args = [a.byteOffset + 8 * r0 * k, b.byteOffset, c.byteOffset + 8 * r0 * n] as const;
+      runBlocked(this.kernel, ...args, rows, k, n, 8 * k, 8, 32, 8 * n, false);
+    };
+    const tiled = m - (m % 4);
+    run(0, tiled);
+    if (tiled < m) run(m - 4, 4);
   }
 
   /** Throws unless n is a multiple of 4 and every view lies in this arena. */

@@ -11,9 +11,14 @@ import { gemmKernels, packPanels } from "../dual/matmul-simd.js";
 import type { FusedLayerWorkspace } from "./fused.js";
 import { activationBackward, applyActivation, fillDerivatives } from "./fused-activation.js";
 
-/** Points [p0, p1) of part q when N points are split into `parts` parts. */
+/**
+ * Points [p0, p1) of part q when N points are split into `parts` parts. Every boundary is
+ * rounded up to a multiple of 4 points, so that all parts but the last fill whole 4-row tiles;
+ * the first parts are then slightly larger, which suits the calling thread, that runs part 0.
+ */
 export function partRange(points: number, parts: number, q: number): [number, number] {
-  return [Math.floor((q * points) / parts), Math.floor(((q + 1) * points) / parts)];
+  const boundary = (j: number) => Math.min(points, 4 * Math.ceil((j * points) / (4 * parts)));
+  return [boundary(q), boundary(q + 1)];
 }
 
 /**
