@@ -6,6 +6,7 @@ import { backwardPart, buildFusedSet, type FusedSet, forwardPart } from "../sire
 import {
   awaitChange,
   CONTROL,
+  type ForgetMessage,
   PHASE_FORWARD,
   PHASE_STOP,
   type PlanMessage,
@@ -14,22 +15,30 @@ import {
 const { control, port } = workerData as { control: Int32Array; port: MessagePort };
 const sets = new Map<number, FusedSet>();
 
-/** Reads plan messages until set `id` is known (the caller posts it before the phase). */
+/** Handles one message from the caller: a new set to attach to, or one to forget. */
+function handle(message: PlanMessage | ForgetMessage): void {
+  if ("forget" in message) {
+    sets.delete(message.forget);
+    return;
+  }
+  const arena = GemmArena.attach(message.memory);
+  if (arena === null) {
+    throw new Error("fused worker: shared WebAssembly memory is not available here");
+  }
+  sets.set(message.id, buildFusedSet(message.plan, arena));
+}
+
+/** Handles every queued message, then returns set `id` (its plan is posted before the phase). */
 function setFor(id: number): FusedSet {
   for (;;) {
+    for (let received = receiveMessageOnPort(port); received !== undefined; ) {
+      handle(received.message as PlanMessage | ForgetMessage);
+      received = receiveMessageOnPort(port);
+    }
     const known = sets.get(id);
     if (known !== undefined) return known;
-    const received = receiveMessageOnPort(port);
-    if (received === undefined) {
-      // Posted but not yet queued here: wait a moment on the control block and look again.
-      Atomics.wait(control, CONTROL.failed, Atomics.load(control, CONTROL.failed), 1);
-      continue;
-    }
-    const { id: planId, plan, memory } = received.message as PlanMessage;
-    const arena = GemmArena.attach(memory);
-    if (arena === null)
-      throw new Error("fused worker: shared WebAssembly memory is not available here");
-    sets.set(planId, buildFusedSet(plan, arena));
+    // Posted but not yet queued here: wait a moment on the control block and look again.
+    Atomics.wait(control, CONTROL.failed, Atomics.load(control, CONTROL.failed), 1);
   }
 }
 

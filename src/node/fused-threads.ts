@@ -16,15 +16,20 @@ import {
   receiveMessageOnPort,
   Worker,
 } from "node:worker_threads";
+import { GemmArena } from "../dual/gemm-arena.js";
+import type { WasmMemory } from "../dual/wasm-emit.js";
 import {
+  backwardPart,
   type FusedPartRunner,
   type FusedSet,
+  forwardPart,
   fusedPartRunner,
   setFusedPartRunner,
 } from "../siren/fused-network.js";
 import {
   awaitChange,
   CONTROL,
+  type ForgetMessage,
   PHASE_BACKWARD,
   PHASE_FORWARD,
   PHASE_STOP,
@@ -76,7 +81,28 @@ class ThreadRunner implements FusedPartRunner {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly ids = new WeakMap<FusedSet, number>();
+  /** The worker's id of each arena this runner made. */
+  private readonly ids = new WeakMap<GemmArena, number>();
+  /** Ids the worker has been sent a plan for. */
+  private readonly planned = new Set<number>();
+  /**
+   * Shared memories of collected sets, by page count, for the next sets. The worker thread
+   * allocates almost nothing, so its garbage collector rarely runs and would keep a dropped
+   * memory alive for a long time: reusing the memories keeps the total at the most sets that
+   * were alive at once.
+   */
+  private readonly pool = new Map<number, WasmMemory[]>();
+  /** Returns an arena's memory to the pool, and tells the worker, once the arena is collected. */
+  private readonly collected = new FinalizationRegistry<{ id: number; memory: WasmMemory }>(
+    ({ id, memory }) => {
+      if (this.planned.delete(id)) {
+        const message: ForgetMessage = { forget: id };
+        this.port.postMessage(message);
+      }
+      const pages = memory.buffer.byteLength / 65536;
+      this.pool.set(pages, [...(this.pool.get(pages) ?? []), memory]);
+    },
+  );
   private nextId = 1;
   private sequence = 0;
 
@@ -87,9 +113,32 @@ class ThreadRunner implements FusedPartRunner {
     this.worker.unref();
   }
 
+  createArena(doubles: number): GemmArena | null {
+    const pages = Math.max(1, Math.ceil((doubles * 8) / 65536));
+    const reused = this.pool.get(pages)?.pop();
+    if (reused !== undefined) new Float64Array(reused.buffer).fill(0);
+    const arena = reused === undefined ? GemmArena.create(doubles, true) : GemmArena.attach(reused);
+    if (arena === null) return null;
+    const id = this.nextId++;
+    this.ids.set(arena, id);
+    this.collected.register(arena, { id, memory: arena.memory });
+    return arena;
+  }
+
   run(set: FusedSet, phase: "forward" | "backward", runPartZero: () => void): void {
+    const id = this.register(set);
+    if (id === null) {
+      // A set made before these threads started (or by threads since stopped): run it here.
+      runPartZero();
+      for (let q = 1; q < set.parts; q++) {
+        if (phase === "forward") forwardPart(set, q);
+        else backwardPart(set, q);
+      }
+      return;
+    }
+
     const control = this.control;
-    Atomics.store(control, CONTROL.set, this.register(set));
+    Atomics.store(control, CONTROL.set, id);
     Atomics.store(control, CONTROL.phase, phase === "forward" ? PHASE_FORWARD : PHASE_BACKWARD);
     const sequence = ++this.sequence;
     Atomics.store(control, CONTROL.sequence, sequence);
@@ -131,14 +180,18 @@ class ThreadRunner implements FusedPartRunner {
     this.port.close();
   }
 
-  /** The set's id in the worker; sends the worker its plan and memory the first time. */
-  private register(set: FusedSet): number {
-    const known = this.ids.get(set);
-    if (known !== undefined) return known;
-    const id = this.nextId++;
-    const message: PlanMessage = { id, plan: set.plan, memory: set.arena!.memory };
-    this.port.postMessage(message);
-    this.ids.set(set, id);
+  /**
+   * The set's id in the worker, or null for a set whose arena these threads did not make.
+   * Sends the worker the plan and memory the first time.
+   */
+  private register(set: FusedSet): number | null {
+    const id = set.arena === null ? undefined : this.ids.get(set.arena);
+    if (id === undefined) return null;
+    if (!this.planned.has(id)) {
+      const message: PlanMessage = { id, plan: set.plan, memory: set.arena!.memory };
+      this.port.postMessage(message);
+      this.planned.add(id);
+    }
     return id;
   }
 

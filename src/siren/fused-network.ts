@@ -142,6 +142,11 @@ export function backwardPart(set: FusedSet, q: number, afterLayer?: () => void):
  */
 export interface FusedPartRunner {
   /**
+   * An arena of at least `doubles` numbers in memory the runner's threads can attach to, or
+   * null when it cannot make one (the set then runs on the calling thread alone).
+   */
+  createArena(doubles: number): GemmArena | null;
+  /**
    * Starts parts 1 .. set.parts − 1 of `phase` elsewhere, calls `runPartZero`, and returns
    * once every part is done. Throws the error of a part that failed.
    */

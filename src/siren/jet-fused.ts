@@ -118,10 +118,9 @@ function buildWorkspaces(model: Mlp, layout: JetLayout, count: number): Workspac
       omega,
     })),
   };
-  // With a part runner installed the arena is shared, so that its threads can attach to it.
+  // With a part runner installed, the runner makes the arena, so that its threads can attach.
   const size = planSize(plan);
-  const shared = fusedPartRunner() !== null;
-  const arena = (shared ? GemmArena.create(size, true) : null) ?? GemmArena.create(size);
+  const arena = fusedPartRunner()?.createArena(size) ?? GemmArena.create(size);
   return { ...buildFusedSet(plan, arena), owner: null };
 }
 
