@@ -2,7 +2,7 @@
 //
 // The kernels of matmul-simd.ts copy A, B and C into the module's memory on every call. A
 // training step of a 64-wide SIREN spent about 15% of its time in those copies. An arena is one
-// WebAssembly memory, sized once, from which a caller carves its work buffers; products whose
+// WebAssembly memory, sized once, from which a caller carves its work buffers. Products whose
 // operands are all views of the arena run in place. The memory never grows after it is made,
 // because growing would detach every view carved from it.
 //
@@ -68,7 +68,7 @@ export class GemmArena {
     return this.data.length - this.next;
   }
 
-  /** A zeroed buffer of `length` numbers. Throws when the arena is too small. */
+  /** Carves a zeroed buffer of `length` numbers. Throws when the arena is too small. */
   plain(length: number): Float64Array {
     const size = GemmArena.size(length);
     if (size > this.free) {

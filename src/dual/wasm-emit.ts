@@ -38,7 +38,7 @@ export function name(text: string): number[] {
 }
 
 /**
- * The limits of an imported memory of at least `minimum` pages. A shared memory must also
+ * Returns the limits of an imported memory of at least `minimum` pages. A shared memory must also
  * declare a maximum (flag 3), here 65536 pages (4 GiB), so that any shared memory fits.
  */
 export function memoryLimits(shared: boolean, minimum = 1): number[] {

@@ -38,9 +38,9 @@ export interface ForgetMessage {
 
 /**
  * How long a thread spins on the control block before it blocks in Atomics.wait. Waking a
- * blocked thread took 0.1 to 0.16 ms here, twice per step, against a 2 ms step; the gaps between
- * the phases of a step are about 0.1 to 0.3 ms, so a spin this long catches them and a longer
- * pause (between training runs, say) ends in a blocking wait that uses no CPU.
+ * blocked thread took 0.1 to 0.16 ms here, twice per step, against a 2 ms step. The gaps
+ * between the phases of a step are about 0.1 to 0.3 ms, so a spin this long catches them. A
+ * longer pause (between training runs, for example) ends in a blocking wait that uses no CPU.
  */
 export const SPIN_MS = 1;
 

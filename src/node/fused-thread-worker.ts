@@ -58,7 +58,7 @@ function runPhase(set: FusedSet, phase: number): void {
   }
 }
 
-// Shared WebAssembly memory is what the worker needs; say so now rather than at the first step.
+// Shared WebAssembly memory is what the worker needs; report its absence now rather than at the first step.
 const probe = GemmArena.create(1, true);
 port.postMessage(
   probe === null

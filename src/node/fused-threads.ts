@@ -65,7 +65,7 @@ export async function startFusedThreads(): Promise<FusedThreads> {
   }
   const runner = new ThreadRunner();
   // A caller blocked in Atomics.wait cannot serve a worker that is still loading, so the
-  // runner is installed only once the worker says it is ready.
+  // runner is installed only once the worker reports that it is ready.
   await runner.ready();
   setFusedPartRunner(runner);
   return {
@@ -92,7 +92,7 @@ class ThreadRunner implements FusedPartRunner {
    * were alive at once.
    */
   private readonly pool = new Map<number, WasmMemory[]>();
-  /** Returns an arena's memory to the pool, and tells the worker, once the arena is collected. */
+  /** Returns an arena's memory to the pool and notifies the worker once the arena is collected. */
   private readonly collected = new FinalizationRegistry<{ id: number; memory: WasmMemory }>(
     ({ id, memory }) => {
       if (this.planned.delete(id)) {

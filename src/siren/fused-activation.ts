@@ -1,6 +1,6 @@
 // The elementwise part of the fused layer: the activation's jet map and its transpose.
 //
-// Every pass works on the elements [e0, e1) of each stream (stream s holds elements
+// Every pass works on the elements [e0, e1) of each stream (stream s contains elements
 // s·N·out .. (s + 1)·N·out − 1, point p at p·out .. p·out + out − 1), so that the points of a
 // batch can be split between threads. An element's result does not depend on the split.
 // The formulas are those at the head of fused.ts.
@@ -116,7 +116,7 @@ export function activationBackward(
   laplacianBackward(ws, g, e0, e1);
 }
 
-/** The value, first and second streams of activationBackward with the SIMD kernels. */
+/** Runs the value, first and second streams of activationBackward with the SIMD kernels. */
 function simdBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: number): void {
   const layout = ws.layout;
   const jet = ws.arena!.jet!;
@@ -141,7 +141,7 @@ function simdBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: 
   }
 }
 
-/** The value, first and second streams of activationBackward in plain loops. */
+/** Runs the value, first and second streams of activationBackward in plain loops. */
 function plainBackward(ws: FusedLayerWorkspace, g: Float64Array, e0: number, e1: number): void {
   const layout = ws.layout;
   const size = ws.points * ws.outputs;

@@ -1,6 +1,6 @@
 // A whole network's fused evaluation on one set of buffers, split into parts of the batch.
 //
-// The set holds the stacked input streams, one workspace per layer and the cotangent of every
+// The set contains the stacked input streams, one workspace per layer and the cotangent of every
 // layer's output, all carved in a fixed order from one arena. A part (a range of points) runs
 // its whole forward, or its whole backward, without waiting for the other parts, because every
 // row depends only on the same point's rows of the layer below. Only the weight and bias
@@ -22,12 +22,12 @@ import { backwardRows, bindLayer, forwardRows, gradientPart, partRange } from ".
  */
 export const PART_POINTS = 128;
 
-/** The number of parts of a batch of `points` points; it depends on nothing else. */
+/** Returns the number of parts of a batch of `points` points, which depends on nothing else. */
 export function partsFor(points: number): number {
   return points >= 2 * PART_POINTS ? 2 : 1;
 }
 
-/** What another thread needs to carve the same set from the same memory. */
+/** Layout of a fused set: enough for another thread to carve it from the same memory. */
 export interface FusedPlan {
   readonly count: number;
   readonly inputs: number;
@@ -48,7 +48,7 @@ export interface FusedSet {
   /** Stacked input streams [K·N, inputs]. */
   readonly input: Float64Array;
   readonly layers: FusedLayerWorkspace[];
-  /** cotangents[l] holds the cotangent of layer l's output streams during the backward. */
+  /** cotangents[l] contains the cotangent of layer l's output streams during the backward. */
   readonly cotangents: Float64Array[];
 }
 

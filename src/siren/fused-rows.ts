@@ -1,6 +1,6 @@
 // The fused layer on a range of points: what one thread runs when a batch is split.
 //
-// Stream s of the stacked layout holds rows s·N .. (s + 1)·N − 1, so the points [p0, p1)
+// Stream s of the stacked layout contains rows s·N .. (s + 1)·N − 1, so the points [p0, p1)
 // are K row ranges, one per stream. The forward and the input cotangent compute every row on
 // its own, so their bits do not depend on the split. The weight and bias gradients sum over
 // points: each part of the batch (fixed by N alone, see `partRange`) sums its own rows into
@@ -12,9 +12,9 @@ import type { FusedLayerWorkspace } from "./fused.js";
 import { activationBackward, applyActivation, fillDerivatives } from "./fused-activation.js";
 
 /**
- * Points [p0, p1) of part q when N points are split into `parts` parts. Every boundary is
- * rounded up to a multiple of 4 points, so that all parts but the last fill whole 4-row tiles;
- * the first parts are then slightly larger, which suits the calling thread, that runs part 0.
+ * Returns the points [p0, p1) of part q when N points are split into `parts` parts. Every
+ * boundary is rounded up to a multiple of 4 points, so all parts but the last fill whole 4-row
+ * tiles. The first parts are then slightly larger, which suits the calling thread (part 0).
  */
 export function partRange(points: number, parts: number, q: number): [number, number] {
   const boundary = (j: number) => Math.min(points, 4 * Math.ceil((j * points) / (4 * parts)));
@@ -126,7 +126,8 @@ function sineValueInArena(
 
 /**
  * Runs the backward for points [p0, p1) of the cotangent `ctOut` of the layer's output: dZ,
- * then the input cotangent rows (written with `overwrite`, added otherwise; skipped for null).
+ * then the input cotangent rows. Those are written with `overwrite` and added otherwise, and
+ * skipped when ctIn is null.
  */
 export function backwardRows(
   ws: FusedLayerWorkspace,
@@ -218,7 +219,7 @@ export function reduceGradients(
   }
 }
 
-/** The cotangent of Z: ws.dz, or for a linear layer (Z = Y) the output cotangent itself. */
+/** Returns the cotangent of Z: ws.dz, or for a linear layer (Z = Y) the output cotangent. */
 function cotangentOfZ(ws: FusedLayerWorkspace, ctOut: Float64Array): Float64Array {
   return ws.activation === "linear" ? ctOut : ws.dz;
 }
