@@ -356,6 +356,12 @@ describe("verify command", () => {
 });
 
 describe("train --threads", () => {
+  it("rejects two threads on the generic path", async () => {
+    const { code, stderr } = await cli("train", "harmonic", "--threads", "2", "--path", "generic");
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toContain("--threads 2 needs the fused path");
+  });
+
   // The fused path splits N >= 256 points into two parts whatever the thread count, so two
   // threads must print the same figures as one.
   it("gives the same results on two threads as on one", async () => {

@@ -25,8 +25,15 @@ interface Setup {
   points: number;
 }
 
-/** Trains `steps` Adam steps on a loss over every stream of the jet; returns the parameters. */
-function train(setup: Setup, steps: number): Float64Array {
+/**
+ * Trains `steps` Adam steps on a loss over every stream of the jet and returns the parameters.
+ * `edit` may change the points first.
+ */
+function train(
+  setup: Setup,
+  steps: number,
+  edit: (points: Float64Array) => void = () => undefined,
+): Float64Array {
   const model = createMlp({
     inputs: setup.inputs,
     hidden: setup.hidden,
@@ -39,6 +46,7 @@ function train(setup: Setup, steps: number): Float64Array {
     { length: setup.points * setup.inputs },
     (_, i) => Math.sin(0.37 * i) * 0.9,
   );
+  edit(points);
   const adam = new Adam(model.params.length, { learningRate: 1e-2 });
   const flat = new Float64Array(model.params.length);
 
@@ -108,28 +116,88 @@ describe.skipIf(!sharedMemory)("fused threads", () => {
     stop = null;
   });
 
-  for (const setup of SETUPS) {
-    it(`train the same bits on two threads: ${setup.activation}, ${setup.inputs}-D, widths ${setup.hidden.join("×")}, N = ${setup.points}`, async () => {
-      const alone = train(setup, 4);
-      const threads = await startFusedThreads();
-      stop = threads.stop;
-      const runner = fusedPartRunner()!;
-      const run = runner.run.bind(runner);
-      let handOffs = 0;
-      runner.run = (set, phase, runPartZero) => {
-        handOffs++;
-        run(set, phase, runPartZero);
-      };
-      const together = train(setup, 4);
-      // Four steps, each a forward and a backward hand-off: the worker really ran part 1.
-      expect(handOffs).toBe(8);
-      for (let i = 0; i < alone.length; i++) {
-        if (!Object.is(together[i], alone[i])) {
-          throw new Error(`parameter ${i}: ${together[i]} on two threads, ${alone[i]} on one`);
-        }
+  /** Throws at the first parameter whose bits differ. */
+  function expectSameBits(together: Float64Array, alone: Float64Array): void {
+    for (let i = 0; i < alone.length; i++) {
+      if (!Object.is(together[i], alone[i])) {
+        throw new Error(`parameter ${i}: ${together[i]} on two threads, ${alone[i]} on one`);
       }
+    }
+  }
+
+  for (const setup of SETUPS) {
+    const name = `${setup.activation}, ${setup.inputs}-D, widths ${setup.hidden.join("×")}, N = ${setup.points}`;
+
+    // takeOver false: the caller always waits, so the worker runs every second part.
+    it(`train the same bits on the worker: ${name}`, async () => {
+      const alone = train(setup, 4);
+      const threads = await startFusedThreads({ takeOver: false });
+      stop = threads.stop;
+      const together = train(setup, 4);
+      // Four steps of one forward and one backward each.
+      expect(threads.stats()).toEqual({ phases: 8, byWorker: 8 });
+      expectSameBits(together, alone);
     }, 60_000);
   }
+
+  // With take-over, whichever thread claims a second part runs it; the bits must not care.
+  it("train the same bits with take-over", async () => {
+    const setup = SETUPS[0]!;
+    const alone = train(setup, 4);
+    const threads = await startFusedThreads();
+    stop = threads.stop;
+    const together = train(setup, 4);
+    expect(threads.stats().phases).toBe(8);
+    expectSameBits(together, alone);
+  }, 60_000);
+
+  // A point beyond the SIMD sine's range falls back to Math.sin element by element, so the
+  // split into parts must not change any other element.
+  it("keep the bits with one point beyond the sine kernel's range", async () => {
+    const setup = { ...SETUPS[0]!, points: 300 };
+    const far = (points: Float64Array) => {
+      points[250] = 1e6;
+    };
+    const alone = train(setup, 2, far);
+    const threads = await startFusedThreads({ takeOver: false });
+    stop = threads.stop;
+    expectSameBits(train(setup, 2, far), alone);
+  }, 60_000);
+
+  it("move a model used before the start onto the threads", async () => {
+    const setup = SETUPS[0]!;
+    const model = createMlp({
+      inputs: 1,
+      hidden: [16],
+      outputs: 1,
+      activation: "sine",
+      omega0: 3,
+      seed: 1,
+    });
+    const points = Float64Array.from({ length: setup.points }, (_, i) => i / setup.points);
+    const once = () => {
+      const tape = new Tape();
+      tape.backward(sum(model.jet(tape, points, setup.spec, "fused").value));
+    };
+    once();
+    const threads = await startFusedThreads({ takeOver: false });
+    stop = threads.stop;
+    once();
+    expect(threads.stats().byWorker).toBe(2);
+  }, 60_000);
+
+  it("reject a second start while the first is loading", async () => {
+    const [first, second] = await Promise.allSettled([startFusedThreads(), startFusedThreads()]);
+    if (first.status === "fulfilled") stop = first.value.stop;
+    expect(first.status).toBe("fulfilled");
+    expect(second.status).toBe("rejected");
+  }, 60_000);
+
+  it("reject an unknown option", async () => {
+    await expect(startFusedThreads({ takeover: false } as never)).rejects.toThrow(
+      /unknown option "takeover"; the only option is takeOver/,
+    );
+  });
 
   it("refuse a second start and uninstall on stop", async () => {
     const threads = await startFusedThreads();

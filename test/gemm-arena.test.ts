@@ -89,7 +89,7 @@ describe.skipIf(!available)("GemmArena products", () => {
     const a = arena.plain(12);
     const c = arena.plain(12);
     const b = arena.plain(12);
-    expect(() => arena.AB(c, a, b, 4, 3, 3)).toThrow(/multiple of 4 \(received 3\)/);
+    expect(() => arena.AB(c, a, b, 4, 3, 3)).toThrow(/multiple of 4, received 3/);
     expect(() => arena.AB(c, new Float64Array(12), b, 3, 4, 4)).toThrow(/carved from this arena/);
   });
 

@@ -198,7 +198,7 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
   }
   const text = (key: keyof typeof OPTIONS): string | undefined => values[key] as string | undefined;
 
-  return {
+  const args: RunArguments = {
     problem,
     parameters: problemParameters(problem, (values.param as string[] | undefined) ?? []),
     activation: choice("--activation", text("activation"), ACTIVATIONS),
@@ -220,6 +220,12 @@ function runArguments(command: string, problem: string, values: Values): RunArgu
     quiet: values.quiet === true,
     sweepOmega0: distinct("--sweep-omega0", list("--sweep-omega0", text("sweep-omega0")) ?? []),
   };
+  if (args.threads > 1 && args.path !== "fused") {
+    throw new UsageError(
+      `${command}: --threads ${args.threads} needs the fused path; drop --path ${args.path} or use --threads 1`,
+    );
+  }
+  return args;
 }
 
 function describeParseError(error: unknown, argv: readonly string[]): string {

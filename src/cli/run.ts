@@ -200,6 +200,14 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
     await threads?.stop();
   }
   const { result, record, failure } = outcome;
+  if (threads !== null && !args.quiet) {
+    const { phases, byWorker } = threads.stats();
+    io.stderr.write(
+      phases === 0
+        ? "--threads 2: no batch reached 256 points, so every step ran on one thread\n"
+        : `--threads 2: the worker thread ran ${byWorker} of ${phases} split phases\n`,
+    );
+  }
 
   // The results are printed before the files are written, so a failed write loses nothing.
   if (args.json) {

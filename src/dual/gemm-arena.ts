@@ -42,11 +42,20 @@ export class GemmArena {
 
   /**
    * An arena of at least `doubles` numbers, or null where WebAssembly SIMD (or, with `shared`,
-   * shared WebAssembly memory) is not available.
+   * shared WebAssembly memory) is not available, or where the engine cannot make a memory that
+   * large (more than 4 GiB, or more than it can reserve).
    */
   static create(doubles: number, shared = false): GemmArena | null {
-    const instance = instantiateGemm(doubles * 8, shared);
-    return instance === null ? null : new GemmArena(instance.memory, instance.kernel);
+    // A 32-bit WebAssembly memory holds at most 65536 pages of 64 KiB (4 GiB).
+    if (!(doubles * 8 <= 65536 * 65536)) return null;
+    try {
+      const instance = instantiateGemm(doubles * 8, shared);
+      return instance === null ? null : new GemmArena(instance.memory, instance.kernel);
+    } catch (error) {
+      // The engine could not reserve the memory: the caller falls back to plain arrays.
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
   }
 
   /**
@@ -70,6 +79,11 @@ export class GemmArena {
 
   /** Carves a zeroed buffer of `length` numbers. Throws when the arena is too small. */
   plain(length: number): Float64Array {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(
+        `GemmArena.plain: length must be a non-negative integer, received ${String(length)}`,
+      );
+    }
     const size = GemmArena.size(length);
     if (size > this.free) {
       throw new RangeError(
@@ -155,9 +169,14 @@ export class GemmArena {
 
   /** Throws unless n is a multiple of 4 and every view lies in this arena. */
   private check(name: string, n: number, views: Float64Array[]): void {
-    if (n % 4 !== 0 || views.some((view) => !this.holds(view))) {
+    if (n % 4 !== 0) {
       throw new RangeError(
-        `GemmArena.${name}: needs a width that is a multiple of 4 (received ${n}) and operands carved from this arena; use gemmKernels otherwise`,
+        `GemmArena.${name}: the width must be a multiple of 4, received ${n}; use gemmKernels for other widths`,
+      );
+    }
+    if (views.some((view) => !this.holds(view))) {
+      throw new RangeError(
+        `GemmArena.${name}: every operand must be carved from this arena, and one is not; use gemmKernels for other buffers`,
       );
     }
   }

@@ -17,7 +17,12 @@ export const CONTROL = {
   progress: 4,
   /** 1 when the worker's last phase failed; the error follows on the port. */
   failed: 5,
-  size: 6,
+  /**
+   * The last sequence whose other parts someone claimed: the worker or the caller takes phase
+   * s by a compare-exchange from s − 1 to s, so exactly one of them runs those parts.
+   */
+  claim: 6,
+  size: 7,
 } as const;
 
 export const PHASE_FORWARD = 1;
@@ -37,25 +42,27 @@ export interface ForgetMessage {
 }
 
 /**
- * How long a thread spins on the control block before it blocks in Atomics.wait. Waking a
+ * How long the worker spins for the next phase before it blocks in Atomics.wait. Waking a
  * blocked thread took 0.1 to 0.16 ms here, twice per step, against a 2 ms step. The gaps
- * between the phases of a step are about 0.1 to 0.3 ms, so a spin this long catches them. A
- * longer pause (between training runs, for example) ends in a blocking wait that uses no CPU.
+ * between the phases of a step were 0.1 to 0.3 ms, so a spin this long catches most of them.
+ * A longer pause ends in a blocking wait, and a spin never holds a core for long when another
+ * process needs it.
  */
-export const SPIN_MS = 1;
+export const WORKER_SPIN_MS = 0.3;
 
 /**
- * Returns once control[index] differs from `seen`: spins for up to SPIN_MS, then waits in
+ * Returns once control[index] differs from `seen`: spins for up to `spinMs`, then waits in
  * slices of `sliceMs`, calling `onSlice` after each slice (which may throw to give up).
  */
 export function awaitChange(
   control: Int32Array,
   index: number,
   seen: number,
+  spinMs: number,
   sliceMs: number,
   onSlice: () => void = () => undefined,
 ): void {
-  const spinUntil = performance.now() + SPIN_MS;
+  const spinUntil = performance.now() + spinMs;
   let spins = 0;
   while (Atomics.load(control, index) === seen) {
     // Reading the clock costs more than a load, so look at it every 256 spins only.

@@ -10,22 +10,30 @@ import {
   PHASE_FORWARD,
   PHASE_STOP,
   type PlanMessage,
+  WORKER_SPIN_MS,
 } from "./fused-thread-protocol.js";
 
 const { control, port } = workerData as { control: Int32Array; port: MessagePort };
 const sets = new Map<number, FusedSet>();
+/** Why the plans that could not be carved failed, by set id. */
+const failed = new Map<number, string>();
 
 /** Handles one message from the caller: a new set to attach to, or one to forget. */
 function handle(message: PlanMessage | ForgetMessage): void {
   if ("forget" in message) {
     sets.delete(message.forget);
+    failed.delete(message.forget);
     return;
   }
-  const arena = GemmArena.attach(message.memory);
-  if (arena === null) {
-    throw new Error("fused worker: shared WebAssembly memory is not available here");
+  try {
+    const arena = GemmArena.attach(message.memory);
+    if (arena === null) {
+      throw new Error("shared WebAssembly memory is not available in the worker");
+    }
+    sets.set(message.id, buildFusedSet(message.plan, arena));
+  } catch (error) {
+    failed.set(message.id, error instanceof Error ? error.message : String(error));
   }
-  sets.set(message.id, buildFusedSet(message.plan, arena));
 }
 
 /** Handles every queued message, then returns set `id` (its plan is posted before the phase). */
@@ -37,6 +45,9 @@ function setFor(id: number): FusedSet {
     }
     const known = sets.get(id);
     if (known !== undefined) return known;
+    const reason = failed.get(id);
+    if (reason !== undefined)
+      throw new Error(`fused worker: could not attach to set ${id}: ${reason}`);
     // Posted but not yet queued here: wait a moment on the control block and look again.
     Atomics.wait(control, CONTROL.failed, Atomics.load(control, CONTROL.failed), 1);
   }
@@ -68,15 +79,22 @@ port.postMessage(
 
 let seen = 0;
 while (probe !== null) {
-  awaitChange(control, CONTROL.sequence, seen, Number.POSITIVE_INFINITY);
+  awaitChange(control, CONTROL.sequence, seen, WORKER_SPIN_MS, Number.POSITIVE_INFINITY);
   const sequence = Atomics.load(control, CONTROL.sequence);
   if (sequence === seen) continue;
   seen = sequence;
   const phase = Atomics.load(control, CONTROL.phase);
   if (phase === PHASE_STOP) break;
+  const id = Atomics.load(control, CONTROL.set);
 
+  // The caller runs the other parts itself when it finishes part 0 before this thread claims
+  // them. Phase and set were read before the claim: had they changed since, the caller would
+  // have claimed this sequence already, so a successful claim means they belong to it.
+  if (Atomics.compareExchange(control, CONTROL.claim, sequence - 1, sequence) !== sequence - 1) {
+    continue;
+  }
   try {
-    runPhase(setFor(Atomics.load(control, CONTROL.set)), phase);
+    runPhase(setFor(id), phase);
   } catch (error) {
     port.postMessage({
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -47,7 +47,22 @@ const SILENCE_LIMIT_MS = 30_000;
 export interface FusedThreads {
   /** Number of threads the fused path uses, the calling one included. */
   readonly threads: number;
+  /**
+   * Phases (one forward or one backward of a fused evaluation split into parts) run so far,
+   * and how many of them had their second part run by the worker thread.
+   */
+  stats(): { phases: number; byWorker: number };
   stop(): Promise<void>;
+}
+
+/** Options of `startFusedThreads`. */
+export interface FusedThreadsOptions {
+  /**
+   * Whether the calling thread runs the worker's part itself when it finishes its own part
+   * before the worker has started (default true). That keeps a step near its one-thread time
+   * when another process holds the second core. false always waits for the worker.
+   */
+  readonly takeOver?: boolean;
 }
 
 /**
@@ -57,25 +72,40 @@ export interface FusedThreads {
  * WebAssembly memory is not available. Call `stop()` when done; the worker does not keep the
  * process alive.
  */
-export async function startFusedThreads(): Promise<FusedThreads> {
-  if (fusedPartRunner() !== null) {
+export async function startFusedThreads(options: FusedThreadsOptions = {}): Promise<FusedThreads> {
+  const unknown = Object.keys(options).filter((key) => key !== "takeOver");
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `startFusedThreads: unknown option ${JSON.stringify(unknown[0])}; the only option is takeOver`,
+    );
+  }
+  if (fusedPartRunner() !== null || starting) {
     throw new Error(
       "startFusedThreads: fused threads are already running; call stop() on the running ones first",
     );
   }
-  const runner = new ThreadRunner();
   // A caller blocked in Atomics.wait cannot serve a worker that is still loading, so the
   // runner is installed only once the worker reports that it is ready.
-  await runner.ready();
+  starting = true;
+  const runner = new ThreadRunner(options.takeOver ?? true);
+  try {
+    await runner.ready();
+  } finally {
+    starting = false;
+  }
   setFusedPartRunner(runner);
   return {
     threads: 2,
+    stats: () => ({ phases: runner.phases, byWorker: runner.byWorker }),
     stop: async () => {
       if (fusedPartRunner() === runner) setFusedPartRunner(null);
       await runner.stop();
     },
   };
 }
+
+/** True while a start waits for its worker, so that a second start is rejected. */
+let starting = false;
 
 class ThreadRunner implements FusedPartRunner {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
@@ -104,9 +134,15 @@ class ThreadRunner implements FusedPartRunner {
     },
   );
   private nextId = 1;
+  /** Set when the worker stopped answering; the runner then runs every part itself. */
+  private broken = false;
   private sequence = 0;
 
-  constructor() {
+  /** Phases run, and those whose other parts the worker ran. */
+  phases = 0;
+  byWorker = 0;
+
+  constructor(private readonly takeOver: boolean) {
     const channel = new MessageChannel();
     this.port = channel.port1;
     this.worker = startWorker(this.control, channel.port2);
@@ -126,14 +162,11 @@ class ThreadRunner implements FusedPartRunner {
   }
 
   run(set: FusedSet, phase: "forward" | "backward", runPartZero: () => void): void {
-    const id = this.register(set);
+    const id = this.broken ? null : this.register(set);
     if (id === null) {
       // A set made before these threads started (or by threads since stopped): run it here.
       runPartZero();
-      for (let q = 1; q < set.parts; q++) {
-        if (phase === "forward") forwardPart(set, q);
-        else backwardPart(set, q);
-      }
+      runOtherParts(set, phase);
       return;
     }
 
@@ -144,15 +177,27 @@ class ThreadRunner implements FusedPartRunner {
     Atomics.store(control, CONTROL.sequence, sequence);
     Atomics.notify(control, CONTROL.sequence);
 
-    // The worker writes into the set's buffers until it is done, so wait for it even when
-    // part 0 throws, and only then report.
     let failure: unknown = null;
     try {
       runPartZero();
     } catch (error) {
       failure = error;
     }
-    this.waitFor(sequence);
+
+    // Whoever claims the phase first runs the other parts. When the worker has not started
+    // them yet (its core is busy with another process, say), this thread runs them itself
+    // instead of waiting; the bits are the same either way. When the worker has claimed them,
+    // it writes into the set's buffers until it is done, so wait for it even after a failure.
+    this.phases++;
+    const claimed =
+      this.takeOver &&
+      Atomics.compareExchange(control, CONTROL.claim, sequence - 1, sequence) === sequence - 1;
+    if (claimed) {
+      if (failure === null) runOtherParts(set, phase);
+    } else {
+      this.byWorker++;
+      this.waitFor(sequence);
+    }
     if (failure !== null) throw failure;
   }
 
@@ -206,19 +251,35 @@ class ThreadRunner implements FusedPartRunner {
         progress = now;
         silentSince = Date.now();
       } else if (Date.now() - silentSince > SILENCE_LIMIT_MS) {
+        // The worker may still write into this set, so these threads can never be trusted
+        // again: uninstall them, and later fused steps run on the calling thread alone.
+        this.broken = true;
+        if (fusedPartRunner() === this) setFusedPartRunner(null);
         throw new Error(
-          `fused threads: the worker made no progress for ${SILENCE_LIMIT_MS / 1000} s; call stop() and train on one thread`,
+          `fused threads: the worker made no progress for ${SILENCE_LIMIT_MS / 1000} s, so fused steps now run on one thread; call stop() to end the worker`,
         );
       }
     };
-    // The worker stores `sequence` in done when it finishes; done holds the one before.
-    awaitChange(control, CONTROL.done, sequence - 1, 1000, checkAlive);
+    // The worker stores `sequence` in done when it finishes this phase. Waiting for that value
+    // (not just for a change) keeps a late report of an earlier phase from counting.
+    for (let done = Atomics.load(control, CONTROL.done); done !== sequence; ) {
+      awaitChange(control, CONTROL.done, done, 1, 1000, checkAlive);
+      done = Atomics.load(control, CONTROL.done);
+    }
 
     if (Atomics.load(control, CONTROL.failed) !== 0) {
       Atomics.store(control, CONTROL.failed, 0);
       const report = receiveMessageOnPort(this.port)?.message as { error?: string } | undefined;
       throw new Error(`fused threads: the worker failed: ${report?.error ?? "no message"}`);
     }
+  }
+}
+
+/** Runs parts 1 .. parts − 1 of `phase` on the calling thread. */
+function runOtherParts(set: FusedSet, phase: "forward" | "backward"): void {
+  for (let q = 1; q < set.parts; q++) {
+    if (phase === "forward") forwardPart(set, q);
+    else backwardPart(set, q);
   }
 }
 

@@ -7,6 +7,7 @@
 // its own buffer, and `reduceGradients` adds the parts in order. One thread running every part
 // and two threads running one each therefore give the same bits.
 
+import { SINCOS_LIMIT } from "../dual/jet-simd.js";
 import { gemmKernels, packPanels } from "../dual/matmul-simd.js";
 import type { FusedLayerWorkspace } from "./fused.js";
 import { activationBackward, applyActivation, fillDerivatives } from "./fused-activation.js";
@@ -90,7 +91,7 @@ export function forwardRows(ws: FusedLayerWorkspace, p0: number, p1: number): vo
  * For a sine layer in an arena: adds b and writes f, f', f'' and f''' at points [p0, p1) with
  * the SIMD kernel, which takes sin and cos from one range reduction. Returns false when it did
  * not run. Where some |ωz| is beyond the kernel's range (or not finite), the bias is in z
- * already and Math.sin and Math.cos redo the values.
+ * already and Math.sin and Math.cos redo those elements.
  */
 function sineValueInArena(
   ws: FusedLayerWorkspace,
@@ -120,8 +121,30 @@ function sineValueInArena(
     k2,
     k2 * omega,
   );
-  if (!done) fillDerivatives(ws, p0 * out, p1 * out);
+  if (!done) redoBeyondKernel(ws, p0 * out, p1 * out);
   return true;
+}
+
+/**
+ * Recomputes, with Math.sin and Math.cos, the elements of [e0, e1) whose |ωz| is beyond the
+ * SIMD kernel's range or not finite. Element by element, so the result of each element does
+ * not depend on which other points share its call (one thread or two).
+ */
+function redoBeyondKernel(ws: FusedLayerWorkspace, e0: number, e1: number): void {
+  const { z, y, d1, d2, d3 } = ws;
+  const omega = ws.omega;
+  const omega2 = omega * omega;
+  for (let e = e0; e < e1; e++) {
+    const w = omega * z[e];
+    if (Math.abs(w) <= SINCOS_LIMIT) continue;
+    // The formulas of fillDerivatives, so these elements get its bits.
+    const s = Math.sin(w);
+    const c = Math.cos(w);
+    y[e] = s;
+    d1[e] = omega * c;
+    d2[e] = -omega2 * s;
+    d3[e] = -omega2 * omega * c;
+  }
 }
 
 /**

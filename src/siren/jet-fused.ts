@@ -12,6 +12,7 @@ import {
   type FusedPlan,
   type FusedSet,
   fusedPartRunner,
+  isShared,
   planSize,
   runBackward,
   runForward,
@@ -96,6 +97,12 @@ function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: num
   // NOTE: a tape dropped without backward or release keeps its set busy for good. After
   // MAX_CACHED_SETS such tapes, every call builds fresh workspaces.
   let set = sets.find((candidate) => candidate.owner === null || candidate.owner.released);
+  if (set !== undefined && fusedPartRunner() !== null && set.parts > 1 && !isShared(set)) {
+    // Built before fused threads started: replace it by a set the threads can attach to.
+    const fresh = buildWorkspaces(model, layout, count);
+    sets[sets.indexOf(set)] = fresh;
+    set = fresh;
+  }
   if (set === undefined) {
     set = buildWorkspaces(model, layout, count);
     if (sets.length < MAX_CACHED_SETS) {
