@@ -34,8 +34,8 @@ interface WorkspaceSet extends FusedSet {
 }
 
 /**
- * Returns the jet of `model` at N points on `tape`, computed with one fused op per layer on
- * the stacked layout ([K·N, width], stream s in rows s·N .. s·N + N − 1). The input streams are
+ * Returns the jet of `model` at N points on `tape`, computed by one fused op for the whole
+ * network on the stacked layout ([K·N, width], stream s in rows s·N .. s·N + N − 1). The input streams are
  * x̂ = scale·x + shift in the value rows, scale_i in column i of the rows of ∂/∂x_i, and zero
  * second partials. The coefficients of the returned jet are row slices of the last layer's output.
  * Throws a RangeError when `points` is empty, not N·inputs long, or has a NaN or ±Infinity.
