@@ -8,11 +8,11 @@
 //
 // In place, the kernel's 4×4 tiles need n (the columns of C) to be a multiple of 4, so that C's
 // row stride is the kernel's. Rows are not padded: when m is not a multiple of 4, one more
-// tile covers the last four rows, recomputing up to three rows with the same bits (every entry
-// sums its products in the same order wherever its tile starts). Products of fewer than four
-// rows run in the JavaScript kernels of matmul.ts, which also sum in that order. So an entry's
-// bits do not depend on which kernel computed it, nor on how the rows are split between calls
-// (or threads), and no call writes outside its own rows.
+// tile covers the last four rows and recomputes up to three rows. Those get the same bits,
+// because every entry sums its products in the same order wherever its tile starts. Products
+// of fewer than four rows run in the JavaScript kernels of matmul.ts, which also sum in that
+// order. So an entry's bits do not depend on which kernel computed it, nor on how the rows are
+// split between calls (or threads), and no call writes outside its own rows.
 //
 // The memory may be shared (WebAssembly threads): then views of it are SharedArrayBuffer views
 // and another thread can attach to it and run the same products on other rows.
@@ -41,12 +41,12 @@ export class GemmArena {
   }
 
   /**
-   * An arena of at least `doubles` numbers, or null where WebAssembly SIMD (or, with `shared`,
-   * shared WebAssembly memory) is not available, or where the engine cannot make a memory that
-   * large (more than 4 GiB, or more than it can reserve).
+   * Makes an arena of at least `doubles` numbers. Returns null where WebAssembly SIMD (or, with
+   * `shared`, shared WebAssembly memory) is not available. It also returns null where the
+   * engine cannot make a memory that large (over 4 GiB, or more than it can reserve).
    */
   static create(doubles: number, shared = false): GemmArena | null {
-    // A 32-bit WebAssembly memory holds at most 65536 pages of 64 KiB (4 GiB).
+    // A 32-bit WebAssembly memory has at most 65536 pages of 64 KiB (4 GiB).
     if (!(doubles * 8 <= 65536 * 65536)) return null;
     try {
       const instance = instantiateGemm(doubles * 8, shared);

@@ -15,7 +15,7 @@ import {
 
 const { control, port } = workerData as { control: Int32Array; port: MessagePort };
 const sets = new Map<number, FusedSet>();
-/** Why the plans that could not be carved failed, by set id. */
+/** Error messages of the plans that could not be carved, by set id. */
 const failed = new Map<number, string>();
 
 /** Handles one message from the caller: a new set to attach to, or one to forget. */

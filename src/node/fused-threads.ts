@@ -60,7 +60,7 @@ export interface FusedThreadsOptions {
   /**
    * Whether the calling thread runs the worker's part itself when it finishes its own part
    * before the worker has started (default true). That keeps a step near its one-thread time
-   * when another process holds the second core. false always waits for the worker.
+   * when another process uses the second core. false always waits for the worker.
    */
   readonly takeOver?: boolean;
 }
@@ -134,7 +134,7 @@ class ThreadRunner implements FusedPartRunner {
     },
   );
   private nextId = 1;
-  /** Set when the worker stopped answering; the runner then runs every part itself. */
+  /** Set when the worker stopped making progress; the runner then runs every part itself. */
   private broken = false;
   private sequence = 0;
 
@@ -184,7 +184,7 @@ class ThreadRunner implements FusedPartRunner {
       failure = error;
     }
 
-    // Whoever claims the phase first runs the other parts. When the worker has not started
+    // The thread that claims the phase first runs the other parts. When the worker has not started
     // them yet (its core is busy with another process, say), this thread runs them itself
     // instead of waiting; the bits are the same either way. When the worker has claimed them,
     // it writes into the set's buffers until it is done, so wait for it even after a failure.
@@ -226,7 +226,7 @@ class ThreadRunner implements FusedPartRunner {
   }
 
   /**
-   * The set's id in the worker, or null for a set whose arena these threads did not make.
+   * Returns the set's id in the worker, or null for a set whose arena these threads did not make.
    * Sends the worker the plan and memory the first time.
    */
   private register(set: FusedSet): number | null {

@@ -13,18 +13,7 @@ export function fillDerivatives(ws: FusedLayerWorkspace, e0: number, e1: number)
   const { z, y, d1, d2, d3 } = ws;
 
   if (ws.activation === "sine") {
-    // d sin(ωz) = ω cos(ωz) dz; then −ω² sin(ωz), −ω³ cos(ωz).
-    const omega = ws.omega;
-    const omega2 = omega * omega;
-    for (let e = e0; e < e1; e++) {
-      const w = omega * z[e];
-      const s = Math.sin(w);
-      const c = Math.cos(w);
-      y[e] = s;
-      d1[e] = omega * c;
-      d2[e] = -omega2 * s;
-      d3[e] = -omega2 * omega * c;
-    }
+    for (let e = e0; e < e1; e++) sineElement(ws, e);
   } else if (ws.activation === "tanh") {
     // t' = sech², t'' = −2t sech², t''' = −2 sech² (1 − 3t²). sech² comes from exp(−2|z|), not
     // from 1 − t², which cancels once t² rounds near 1 (see src/dual/batch-activation.ts).
@@ -47,6 +36,20 @@ export function fillDerivatives(ws: FusedLayerWorkspace, e0: number, e1: number)
       d3[e] = 0;
     }
   }
+}
+
+/** Writes sin(ωz) into y and its first three derivatives in z into d1, d2, d3, at element e. */
+export function sineElement(ws: FusedLayerWorkspace, e: number): void {
+  // d sin(ωz) = ω cos(ωz) dz; then −ω² sin(ωz), −ω³ cos(ωz).
+  const omega = ws.omega;
+  const omega2 = omega * omega;
+  const w = omega * ws.z[e];
+  const s = Math.sin(w);
+  const c = Math.cos(w);
+  ws.y[e] = s;
+  ws.d1[e] = omega * c;
+  ws.d2[e] = -omega2 * s;
+  ws.d3[e] = -omega2 * omega * c;
 }
 
 /** Writes the derivative streams of y from those of z for [e0, e1) (the value stream is set). */

@@ -10,7 +10,12 @@
 import { SINCOS_LIMIT } from "../dual/jet-simd.js";
 import { gemmKernels, packPanels } from "../dual/matmul-simd.js";
 import type { FusedLayerWorkspace } from "./fused.js";
-import { activationBackward, applyActivation, fillDerivatives } from "./fused-activation.js";
+import {
+  activationBackward,
+  applyActivation,
+  fillDerivatives,
+  sineElement,
+} from "./fused-activation.js";
 
 /**
  * Returns the points [p0, p1) of part q when N points are split into `parts` parts. Every
@@ -131,19 +136,8 @@ function sineValueInArena(
  * not depend on which other points share its call (one thread or two).
  */
 function redoBeyondKernel(ws: FusedLayerWorkspace, e0: number, e1: number): void {
-  const { z, y, d1, d2, d3 } = ws;
-  const omega = ws.omega;
-  const omega2 = omega * omega;
   for (let e = e0; e < e1; e++) {
-    const w = omega * z[e];
-    if (Math.abs(w) <= SINCOS_LIMIT) continue;
-    // The formulas of fillDerivatives, so these elements get its bits.
-    const s = Math.sin(w);
-    const c = Math.cos(w);
-    y[e] = s;
-    d1[e] = omega * c;
-    d2[e] = -omega2 * s;
-    d3[e] = -omega2 * omega * c;
+    if (!(Math.abs(ws.omega * ws.z[e]) <= SINCOS_LIMIT)) sineElement(ws, e);
   }
 }
 
