@@ -186,6 +186,30 @@ describe.skipIf(!sharedMemory)("fused threads", () => {
     expect(threads.stats().byWorker).toBe(2);
   }, 60_000);
 
+  it("move a model from stopped threads onto new ones", async () => {
+    const setup = SETUPS[0]!;
+    const model = createMlp({
+      inputs: 1,
+      hidden: [16],
+      outputs: 1,
+      activation: "sine",
+      omega0: 3,
+      seed: 2,
+    });
+    const points = Float64Array.from({ length: setup.points }, (_, i) => i / setup.points);
+    const once = () => {
+      const tape = new Tape();
+      tape.backward(sum(model.jet(tape, points, setup.spec, "fused").value));
+    };
+    const first = await startFusedThreads({ takeOver: false });
+    once();
+    await first.stop();
+    const second = await startFusedThreads({ takeOver: false });
+    stop = second.stop;
+    once();
+    expect(second.stats().byWorker).toBe(2);
+  }, 60_000);
+
   it("reject a second start while the first is loading", async () => {
     const [first, second] = await Promise.allSettled([startFusedThreads(), startFusedThreads()]);
     if (first.status === "fulfilled") stop = first.value.stop;

@@ -17,7 +17,6 @@ import {
   Worker,
 } from "node:worker_threads";
 import { GemmArena } from "../dual/gemm-arena.js";
-import type { WasmMemory } from "../dual/wasm-emit.js";
 import {
   backwardPart,
   type FusedPartRunner,
@@ -116,23 +115,15 @@ class ThreadRunner implements FusedPartRunner {
   /** Ids the worker has been sent a plan for. */
   private readonly planned = new Set<number>();
   /**
-   * Shared memories of collected sets, by page count, for the next sets. The worker thread
-   * allocates almost nothing, so its garbage collector rarely runs and would keep a dropped
-   * memory alive for a long time: reusing the memories keeps the total at the most sets that
-   * were alive at once.
+   * Tells the worker to drop a set once the caller's arena is collected. The memory itself is
+   * freed when no thread has a view of it, so tensors a caller kept stay valid.
    */
-  private readonly pool = new Map<number, WasmMemory[]>();
-  /** Returns an arena's memory to the pool and notifies the worker once the arena is collected. */
-  private readonly collected = new FinalizationRegistry<{ id: number; memory: WasmMemory }>(
-    ({ id, memory }) => {
-      if (this.planned.delete(id)) {
-        const message: ForgetMessage = { forget: id };
-        this.port.postMessage(message);
-      }
-      const pages = memory.buffer.byteLength / 65536;
-      this.pool.set(pages, [...(this.pool.get(pages) ?? []), memory]);
-    },
-  );
+  private readonly collected = new FinalizationRegistry<number>((id) => {
+    if (this.planned.delete(id)) {
+      const message: ForgetMessage = { forget: id };
+      this.port.postMessage(message);
+    }
+  });
   private nextId = 1;
   /** Set when the worker stopped making progress; the runner then runs every part itself. */
   private broken = false;
@@ -150,15 +141,16 @@ class ThreadRunner implements FusedPartRunner {
   }
 
   createArena(doubles: number): GemmArena | null {
-    const pages = Math.max(1, Math.ceil((doubles * 8) / 65536));
-    const reused = this.pool.get(pages)?.pop();
-    if (reused !== undefined) new Float64Array(reused.buffer).fill(0);
-    const arena = reused === undefined ? GemmArena.create(doubles, true) : GemmArena.attach(reused);
+    const arena = GemmArena.create(doubles, true);
     if (arena === null) return null;
     const id = this.nextId++;
     this.ids.set(arena, id);
-    this.collected.register(arena, { id, memory: arena.memory });
+    this.collected.register(arena, id);
     return arena;
+  }
+
+  accepts(set: FusedSet): boolean {
+    return set.arena !== null && this.ids.has(set.arena);
   }
 
   run(set: FusedSet, phase: "forward" | "backward", runPartZero: () => void): void {

@@ -146,6 +146,8 @@ export interface FusedPartRunner {
    * null when it cannot make one (the set then runs on the calling thread alone).
    */
   createArena(doubles: number): GemmArena | null;
+  /** True when `set` lives in an arena this runner made, so its threads can run its parts. */
+  accepts(set: FusedSet): boolean;
   /**
    * Starts parts 1 .. set.parts − 1 of `phase` elsewhere, calls `runPartZero`, and returns
    * once every part is done. Throws the error of a part that failed.

@@ -12,7 +12,6 @@ import {
   type FusedPlan,
   type FusedSet,
   fusedPartRunner,
-  isShared,
   planSize,
   runBackward,
   runForward,
@@ -97,8 +96,9 @@ function acquireWorkspaces(model: Mlp, tape: Tape, layout: JetLayout, count: num
   // NOTE: a tape dropped without backward or release keeps its set busy for good. After
   // MAX_CACHED_SETS such tapes, every call builds fresh workspaces.
   let set = sets.find((candidate) => candidate.owner === null || candidate.owner.released);
-  if (set !== undefined && fusedPartRunner() !== null && set.parts > 1 && !isShared(set)) {
-    // Built before fused threads started: replace it by a set the threads can attach to.
+  const runner = fusedPartRunner();
+  if (set !== undefined && runner !== null && set.parts > 1 && !runner.accepts(set)) {
+    // Built before these fused threads started: replace it by a set they can attach to.
     const fresh = buildWorkspaces(model, layout, count);
     sets[sets.indexOf(set)] = fresh;
     set = fresh;
