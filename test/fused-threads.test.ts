@@ -164,7 +164,8 @@ describe.skipIf(!sharedMemory)("fused threads", () => {
     expectSameBits(train(setup, 2, far), alone);
   }, 60_000);
 
-  it("move a model used before the start onto the threads", async () => {
+  /** Returns a function that runs one fused forward and backward of a fixed small model. */
+  function oneStep(seed: number): () => void {
     const setup = SETUPS[0]!;
     const model = createMlp({
       inputs: 1,
@@ -172,41 +173,32 @@ describe.skipIf(!sharedMemory)("fused threads", () => {
       outputs: 1,
       activation: "sine",
       omega0: 3,
-      seed: 1,
+      seed,
     });
     const points = Float64Array.from({ length: setup.points }, (_, i) => i / setup.points);
-    const once = () => {
+    return () => {
       const tape = new Tape();
       tape.backward(sum(model.jet(tape, points, setup.spec, "fused").value));
     };
-    once();
+  }
+
+  it("move a model used before the start onto the threads", async () => {
+    const step = oneStep(1);
+    step();
     const threads = await startFusedThreads({ takeOver: false });
     stop = threads.stop;
-    once();
+    step();
     expect(threads.stats().byWorker).toBe(2);
   }, 60_000);
 
   it("move a model from stopped threads onto new ones", async () => {
-    const setup = SETUPS[0]!;
-    const model = createMlp({
-      inputs: 1,
-      hidden: [16],
-      outputs: 1,
-      activation: "sine",
-      omega0: 3,
-      seed: 2,
-    });
-    const points = Float64Array.from({ length: setup.points }, (_, i) => i / setup.points);
-    const once = () => {
-      const tape = new Tape();
-      tape.backward(sum(model.jet(tape, points, setup.spec, "fused").value));
-    };
+    const step = oneStep(2);
     const first = await startFusedThreads({ takeOver: false });
-    once();
+    step();
     await first.stop();
     const second = await startFusedThreads({ takeOver: false });
     stop = second.stop;
-    once();
+    step();
     expect(second.stats().byWorker).toBe(2);
   }, 60_000);
 

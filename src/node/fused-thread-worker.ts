@@ -21,7 +21,7 @@ const sets = new Map<number, FusedSet>();
 let forgotten = false;
 
 /**
- * A full garbage collection of this thread's heap. The worker allocates almost nothing, so its
+ * Runs a full garbage collection of this thread's heap. The worker allocates almost nothing, so its
  * collector rarely runs on its own, and the views of a dropped set would keep that set's shared
  * memory alive (400 dropped models of width 64 kept 1.9 GB here). Node exposes no collection
  * call without --expose-gc, so the flag is set from here, which V8's documentation allows only
