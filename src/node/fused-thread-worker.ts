@@ -21,11 +21,11 @@ const sets = new Map<number, FusedSet>();
 let forgotten = false;
 
 /**
- * Runs a full garbage collection of this thread's heap. The worker allocates almost nothing, so its
- * collector rarely runs on its own, and the views of a dropped set would keep that set's shared
- * memory alive (400 dropped models of width 64 kept 1.9 GB here). Node exposes no collection
- * call without --expose-gc, so the flag is set from here, which V8's documentation allows only
- * with care: it also gives new vm contexts a gc function.
+ * Runs a full garbage collection of this thread's heap. The worker allocates almost nothing,
+ * so its collector rarely runs on its own, and the views of a dropped set would keep that
+ * set's shared memory alive (400 dropped models of width 64 kept 1.9 GB here). Node exposes
+ * no collection call without --expose-gc, so the flag is set from here. Node's documentation
+ * asks for care with flags set after start, and new vm contexts also get a gc function.
  */
 const collectGarbage: () => void = (() => {
   setFlagsFromString("--expose-gc");
