@@ -37,7 +37,9 @@ function trainOnce() {
 
   let loss = Number.NaN;
   for (let step = 0; step < steps; step++) {
-    // model.jet registers the parameters on the tape, so backward returns them by name.
+    // model.jet registers the parameters on the tape, so backward returns them by name. The
+    // "fused" path (the default) runs the network as one tape op; "generic" builds it from
+    // primitive tape ops, as a slower reference.
     const tape = new Tape();
     const jet = model.jet(tape, points, spec, "fused");
     const u = jet.value;
@@ -59,6 +61,9 @@ let started = performance.now();
 const one = trainOnce();
 const oneSeconds = (performance.now() - started) / 1000;
 
+// startFusedThreads installs a process-wide runner: every fused evaluation of 256 points or
+// more built from now on (the model below included) is split between this thread and a
+// worker thread. trainOnce itself does not change.
 const threads = await startFusedThreads();
 started = performance.now();
 const two = trainOnce();

@@ -11,7 +11,7 @@ const built = existsSync(path.join(root, "dist", "pinn", "index.js"));
 
 describe("examples", () => {
   // The examples import the package by name, which resolves to dist/; CI builds before testing.
-  it.skipIf(!built)("run-all passes (skipped until npm run build has made dist/)", () => {
+  it.skipIf(!built)("run-all passes against dist/", () => {
     const run = spawnSync(process.execPath, [path.join(root, "examples", "run-all.mjs")], {
       encoding: "utf8",
       timeout: 120_000,

@@ -1,11 +1,15 @@
 // The `siren-pinn` commands: problems, train and compare.
 
-import { startFusedThreads } from "../node/index.js";
+import { type FusedThreads, startFusedThreads } from "../node/index.js";
 import type { NonFiniteLossError } from "../pinn/errors.js";
 import type { Problem } from "../pinn/problem.js";
 import { getProblem, PROBLEMS } from "../pinn/problems/index.js";
 import { resolveTrainOptions, type TrainOptions, type TrainResult } from "../pinn/train.js";
-import { hasVanishingSecondDerivatives, RELU_SECOND_DERIVATIVE_NOTE } from "../siren/index.js";
+import {
+  hasVanishingSecondDerivatives,
+  PART_POINTS,
+  RELU_SECOND_DERIVATIVE_NOTE,
+} from "../siren/index.js";
 import { runVerifyCommand } from "../verify/verify-command.js";
 import { parseCommandLine, type RunArguments, UsageError } from "./args.js";
 import { fileStem, prepareOutputFolder, uniqueStems } from "./files.js";
@@ -200,14 +204,7 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
     await threads?.stop();
   }
   const { result, record, failure } = outcome;
-  if (threads !== null && !args.quiet) {
-    const { phases, byWorker } = threads.stats();
-    io.stderr.write(
-      phases === 0
-        ? "--threads 2: no batch reached 256 points, so every step ran on one thread\n"
-        : `--threads 2: the worker thread ran ${byWorker} of ${phases} split phases\n`,
-    );
-  }
+  if (threads !== null && !args.quiet) io.stderr.write(threadsLine(settings.points, threads));
 
   // The results are printed before the files are written, so a failed write loses nothing.
   if (args.json) {
@@ -232,6 +229,20 @@ async function trainCommand(args: RunArguments, io: CliIo): Promise<number> {
     return EXIT_FAILURE;
   }
   return 0;
+}
+
+/**
+ * Describes what --threads 2 did: batches of 256 points or more split into two parts per forward and
+ * backward (a phase), and the worker thread ran the second part of most of them.
+ */
+function threadsLine(points: number, threads: FusedThreads): string {
+  const { phases, byWorker } = threads.stats();
+  const training =
+    points >= 2 * PART_POINTS
+      ? `the training batch of ${points} points was split in two`
+      : `the training batch of ${points} points is under ${2 * PART_POINTS}, so training ran on one thread`;
+  const rest = byWorker < phases ? ", and this thread ran the rest" : "";
+  return `--threads 2: ${training}; the worker thread ran ${byWorker} of ${phases} split forwards and backwards${rest} (the results are the same either way)\n`;
 }
 
 /** Runs `write` and returns true, or prints why writing into `folder` failed and returns false. */
