@@ -215,6 +215,12 @@ describe.skipIf(!sharedMemory)("fused threads", () => {
     );
   });
 
+  it("reject a takeOver that is not a boolean", async () => {
+    await expect(startFusedThreads({ takeOver: "no" } as never)).rejects.toThrow(
+      /takeOver must be true or false, received "no"/,
+    );
+  });
+
   it("refuse a second start and uninstall on stop", async () => {
     const threads = await startFusedThreads();
     stop = threads.stop;

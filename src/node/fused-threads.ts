@@ -66,8 +66,9 @@ export interface FusedThreadsOptions {
 
 /**
  * Starts a worker thread for the fused path and installs it as the part runner, so that fused
- * evaluations of N ≥ 256 points built from now on run their two parts on two cores. Results
- * are bit-identical to one thread. Resolves once the worker has loaded; rejects where shared
+ * evaluations of N ≥ 256 points run their two parts on two cores (a model whose buffers were
+ * made before moves onto new ones at its next evaluation). Results are bit-identical to one
+ * thread. Resolves once the worker has loaded; rejects where shared
  * WebAssembly memory is not available. Call `stop()` when done; the worker does not keep the
  * process alive.
  */
@@ -76,6 +77,11 @@ export async function startFusedThreads(options: FusedThreadsOptions = {}): Prom
   if (unknown.length > 0) {
     throw new TypeError(
       `startFusedThreads: unknown option ${JSON.stringify(unknown[0])}; the only option is takeOver`,
+    );
+  }
+  if (options.takeOver !== undefined && typeof options.takeOver !== "boolean") {
+    throw new TypeError(
+      `startFusedThreads: takeOver must be true or false, received ${JSON.stringify(options.takeOver)}`,
     );
   }
   if (fusedPartRunner() !== null || starting) {
