@@ -58,7 +58,7 @@ function trainOnce() {
 }
 
 let started = performance.now();
-const one = trainOnce();
+const oneThread = trainOnce();
 const oneSeconds = (performance.now() - started) / 1000;
 
 // startFusedThreads installs a process-wide runner: every fused evaluation of 256 points or
@@ -66,14 +66,14 @@ const oneSeconds = (performance.now() - started) / 1000;
 // worker thread. trainOnce itself does not change.
 const threads = await startFusedThreads();
 started = performance.now();
-const two = trainOnce();
+const twoThreads = trainOnce();
 const twoSeconds = (performance.now() - started) / 1000;
 const { phases, byWorker } = threads.stats();
 await threads.stop();
 
-const same = one.params.every((value, i) => Object.is(value, two.params[i]));
+const same = oneThread.params.every((value, i) => Object.is(value, twoThreads.params[i]));
 console.log(
-  `loss after ${steps} steps: ${one.loss.toExponential(3)} (one thread), ${two.loss.toExponential(3)} (two)`,
+  `loss after ${steps} steps: ${oneThread.loss.toExponential(3)} (one thread), ${twoThreads.loss.toExponential(3)} (two)`,
 );
 console.log(`time: ${oneSeconds.toFixed(2)} s on one thread, ${twoSeconds.toFixed(2)} s on two`);
 console.log(`the worker ran ${byWorker} of ${phases} split phases; same parameters: ${same}`);

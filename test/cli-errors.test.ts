@@ -366,14 +366,22 @@ describe("train --threads", () => {
   // threads must print the same figures as one.
   it("gives the same results on two threads as on one", async () => {
     const budget = ["--steps", "3", "--lbfgs", "2", "--points", "300", "--hidden", "8,8"];
-    const one = await cli("train", "harmonic", ...budget, "--json", "--quiet");
-    const two = await cli("train", "harmonic", ...budget, "--threads", "2", "--json", "--quiet");
-    expect(one.code).toBe(0);
-    expect(two.code).toBe(0);
+    const oneThread = await cli("train", "harmonic", ...budget, "--json", "--quiet");
+    const twoThreads = await cli(
+      "train",
+      "harmonic",
+      ...budget,
+      "--threads",
+      "2",
+      "--json",
+      "--quiet",
+    );
+    expect(oneThread.code).toBe(0);
+    expect(twoThreads.code).toBe(0);
     const figures = (stdout: string) => {
       const { run } = JSON.parse(stdout) as { run: Record<string, unknown> };
       return [run.relativeL2, run.maxError, run.finalLoss];
     };
-    expect(figures(two.stdout)).toEqual(figures(one.stdout));
+    expect(figures(twoThreads.stdout)).toEqual(figures(oneThread.stdout));
   }, 60_000);
 });

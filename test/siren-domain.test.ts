@@ -33,10 +33,11 @@ const boxes = fc.array(
 );
 
 /**
- * A first-order running bound on the rounding error of model.evaluate([x]) for a 1-input
- * model: the input map's two roundings, then each sum z = Σ W a + b of n terms adds (n + 1)·eps·(Σ|W a| + |b|) to the errors
- * carried in, Σ|W|·δa; an activation multiplies them by at most its slope (ω for the sine,
- * 1 for tanh and ReLU) and adds eps·|f(z)|.
+ * Returns a first-order running bound on the rounding error of model.evaluate([x]) for a
+ * 1-input model. It starts from the input map's two roundings. Each sum z = Σ W a + b of n
+ * terms then adds (n + 1)·eps·(Σ|W a| + |b|) to the errors carried in, Σ|W|·δa, and an
+ * activation multiplies them by at most its slope (ω for the sine, 1 for tanh and ReLU) and
+ * adds eps·|f(z)|.
  */
 function roundingBound(model: Mlp, x: number): number {
   // x̂ = scale·x + shift rounds twice: the product (eps·|scale·x|) and the sum (eps·|x̂|). On a
@@ -182,9 +183,9 @@ describe("domain partials against central differences", () => {
   // f'' ≈ (f(x+h) − 2f(x) + f(x−h))/h² with error h²|f''''|/12 + 4δ/h², where δ bounds the
   // rounding error of one evaluation (roundingBound: eps·|u| alone missed the cancellation in
   // the input map on narrow boxes far from 0, which a long run found). f''' and f'''' are the
-  // largest of their difference estimates at x − h, x and x + h from the exact u'' on five
-  // points (one estimate at x alone failed where f'''' passes near 0), with a safety factor of
-  // 10 for the variation left over [x − h, x + h].
+  // largest of their difference estimates at x − h, x and x + h, from the exact u'' on five
+  // points, because one estimate at x alone failed where f'''' passes near 0. A safety factor
+  // of 10 covers the variation left over [x − h, x + h].
   const SAFETY = 10;
 
   /** Checks u_x and u_xx of one network on [lo, lo + width] at lo + fraction·width. */

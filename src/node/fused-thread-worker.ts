@@ -25,7 +25,7 @@ let forgotten = false;
  * so its collector rarely runs on its own, and the views of a dropped set would keep that
  * set's shared memory alive (400 dropped models of width 64 kept 1.9 GB here). Node exposes
  * no collection call without --expose-gc, so the flag is set from here. Node's documentation
- * asks for care with flags set after start, and new vm contexts also get a gc function.
+ * advises care with flags set after start, and new vm contexts also get a gc function.
  */
 const collectGarbage: () => void = (() => {
   setFlagsFromString("--expose-gc");

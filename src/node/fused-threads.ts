@@ -65,10 +65,10 @@ export interface FusedThreadsOptions {
 }
 
 /**
- * Starts a worker thread for the fused path and installs it as the part runner, so that fused
- * evaluations of N ≥ 256 points run their two parts on two cores (a model whose buffers were
- * made before moves onto new ones at its next evaluation). Results are bit-identical to one
- * thread. Resolves once the worker has loaded; rejects where shared
+ * Starts a worker thread for the fused path and installs it as the part runner. Fused
+ * evaluations of N ≥ 256 points then run their two parts on two cores, and a model whose
+ * buffers were made before moves onto new ones at its next evaluation. Results are
+ * bit-identical to one thread. Resolves once the worker has loaded, and rejects where shared
  * WebAssembly memory is not available. Call `stop()` when done; the worker does not keep the
  * process alive.
  */
@@ -182,10 +182,10 @@ class ThreadRunner implements FusedPartRunner {
       failure = error;
     }
 
-    // The thread that claims the phase first runs the other parts. When the worker has not started
-    // them yet (its core is busy with another process, say), this thread runs them itself
-    // instead of waiting; the bits are the same either way. When the worker has claimed them,
-    // it writes into the set's buffers until it is done, so wait for it even after a failure.
+    // The thread that claims the phase first runs the other parts. When the worker has not
+    // started them yet (because another process uses its core, for example), this thread runs
+    // them itself instead of waiting, with the same bits. When the worker has claimed them, it
+    // writes into the set's buffers until it is done, so this thread waits even after a failure.
     this.phases++;
     const claimed =
       this.takeOver &&

@@ -166,7 +166,7 @@ export function setFusedPartRunner(runner: FusedPartRunner | null): void {
   partRunner = runner;
 }
 
-/** The installed runner, or null. */
+/** Returns the installed runner, or null. */
 export function fusedPartRunner(): FusedPartRunner | null {
   return partRunner;
 }
